@@ -1,0 +1,86 @@
+package dev.spinal.core;
+
+import dev.spinal.core.backbones.Backbone;
+import dev.spinal.core.heads.BuiltHead;
+import dev.spinal.core.heads.Head;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * A backbone with a head on top, with the outputs a serving signature exposes: images
+ * {@code [batch, H, W, C]} to {@code logits} and {@code probabilities} {@code [batch, classes]} and
+ * {@code classes} {@code [batch]} (int64 arg-max), each an op named so in the graph.
+ */
+public final class Classifier {
+
+  public static final String LOGITS = "logits";
+  public static final String PROBABILITIES = "probabilities";
+  public static final String CLASSES = "classes";
+
+  private final Operand<TFloat32> features;
+  private final BuiltHead<TFloat32> head;
+  private final Operand<TFloat32> logits;
+  private final Operand<TFloat32> probabilities;
+  private final Operand<TInt64> classes;
+
+  private Classifier(
+      Operand<TFloat32> features,
+      BuiltHead<TFloat32> head,
+      Operand<TFloat32> logits,
+      Operand<TFloat32> probabilities,
+      Operand<TInt64> classes) {
+    this.features = features;
+    this.head = head;
+    this.logits = logits;
+    this.probabilities = probabilities;
+    this.classes = classes;
+  }
+
+  /**
+   * Builds {@code head(backbone(images))} into {@code ctx}'s graph.
+   *
+   * @throws IllegalArgumentException if the head's input size is not the backbone's feature size,
+   *     or the images do not fit the backbone; nothing is added to the graph then
+   */
+  public static Classifier build(
+      GraphContext ctx, Operand<TFloat32> images, Backbone backbone, Head head) {
+    if (head.spec().inputSize() != backbone.featureSize()) {
+      throw new IllegalArgumentException(
+          String.format(
+              "head input size (HeadSpec.inputSize = %d) must equal the %s backbone's feature size"
+                  + " %d",
+              head.spec().inputSize(), backbone.name(), backbone.featureSize()));
+    }
+    backbone.checkImages(images);
+    Operand<TFloat32> features = backbone.build(ctx, images);
+    BuiltHead<TFloat32> built = head.build(ctx, features);
+    Ops tf = ctx.tf();
+    Operand<TFloat32> logits = tf.withName(LOGITS).identity(built.logits());
+    Operand<TFloat32> probabilities = tf.withName(PROBABILITIES).nn.softmax(logits);
+    Operand<TInt64> classes = tf.withName(CLASSES).math.argMax(logits, tf.constant(1));
+    return new Classifier(features, built, logits, probabilities, classes);
+  }
+
+  /** Backbone output {@code [batch, featureSize]}. */
+  public Operand<TFloat32> features() {
+    return features;
+  }
+
+  public BuiltHead<TFloat32> head() {
+    return head;
+  }
+
+  public Operand<TFloat32> logits() {
+    return logits;
+  }
+
+  public Operand<TFloat32> probabilities() {
+    return probabilities;
+  }
+
+  public Operand<TInt64> classes() {
+    return classes;
+  }
+}

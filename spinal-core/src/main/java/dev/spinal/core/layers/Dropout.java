@@ -1,0 +1,66 @@
+package dev.spinal.core.layers;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import dev.spinal.core.GraphContext;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.random.RandomUniform;
+import org.tensorflow.types.family.TFloating;
+
+/**
+ * Inverted dropout, active only when the graph's {@code training} switch is on: each element is kept
+ * with probability {@code 1 - rate} and scaled by {@code 1 / (1 - rate)}, as PyTorch's
+ * {@code nn.Dropout}. Shape is unchanged.
+ *
+ * <p>The effective rate is {@code training ? rate : 0}, so inference multiplies by an all-ones
+ * mask and the gradient path is one {@code Mul} in both modes (no branch to differentiate).
+ */
+public final class Dropout {
+
+  private final double rate;
+
+  private Dropout(double rate) {
+    this.rate = rate;
+  }
+
+  /** @param rate probability of dropping an element, in {@code [0, 1)} */
+  public static Dropout of(double rate) {
+    checkArgument(rate >= 0 && rate < 1, "dropout must be in [0, 1), got %s", rate);
+    return new Dropout(rate);
+  }
+
+  public double rate() {
+    return rate;
+  }
+
+  /** Applies dropout with a fresh random mask per step (seeded from the context). */
+  public <T extends TFloating> Operand<T> call(GraphContext ctx, Operand<T> x) {
+    if (rate == 0) {
+      return x;
+    }
+    Ops tf = ctx.tf();
+    Operand<T> rateNow =
+        tf.select(ctx.training(), constant(tf, rate, x.type()), constant(tf, 0.0, x.type()));
+    long seed = ctx.nextSeed();
+    Operand<T> uniform =
+        tf.random.randomUniform(
+            tf.shape(x), x.type(), RandomUniform.seed(seed), RandomUniform.seed2(seed >>> 16));
+    Operand<T> keep = tf.dtypes.cast(tf.math.greaterEqual(uniform, rateNow), x.type());
+    Operand<T> scale = tf.math.div(constant(tf, 1.0, x.type()), tf.math.sub(constant(tf, 1.0, x.type()), rateNow));
+    return tf.math.mul(x, tf.math.mul(keep, scale));
+  }
+
+  /**
+   * Applies a given 0/1 {@code keepMask} (same shape as {@code x}) with training-mode scaling: the
+   * deterministic form used by gradient checks.
+   */
+  public <T extends TFloating> Operand<T> applyMask(Ops tf, Operand<T> x, Operand<T> keepMask) {
+    Operand<T> scale = constant(tf, 1.0 / (1.0 - rate), x.type());
+    return tf.math.mul(x, tf.math.mul(keepMask, scale));
+  }
+
+  private static <T extends TFloating> Operand<T> constant(Ops tf, double value, Class<T> type) {
+    return tf.dtypes.cast(tf.constant(value), type);
+  }
+}
