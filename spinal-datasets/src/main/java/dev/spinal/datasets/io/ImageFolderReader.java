@@ -1,0 +1,185 @@
+package dev.spinal.datasets.io;
+
+import dev.spinal.datasets.DatasetException;
+import dev.spinal.datasets.ImageDataset;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import javax.imageio.IIOException;
+import javax.imageio.ImageIO;
+
+/**
+ * Reads "one sub-folder per class" image trees (Caltech-101, Bird-225, Fruits-360, torchvision's ImageFolder):
+ * every regular, non-hidden file in a class folder must be an image that {@code javax.imageio} can decode (JPEG,
+ * PNG, BMP, GIF); it is converted to RGB (grayscale replicated, alpha dropped, as PIL's {@code convert("RGB")}) and
+ * resized to {@code height x width} with an antialiased bilinear (triangle) filter, as PIL's
+ * {@code Resize((h, w))} does — the aspect ratio is not kept, as in the paper's scripts.
+ *
+ * <p>Classes are the sub-folder names in sorted order (label k = k-th name), as in torchvision. An empty class
+ * folder, a file that is not an image, or a corrupt image fails with an exception naming the file.
+ */
+public final class ImageFolderReader {
+  /** Files skipped silently: OS droppings, not data. */
+  private static final Set<String> JUNK = Set.of("thumbs.db", "desktop.ini");
+
+  static {
+    ImageIO.setUseCache(false);
+  }
+
+  private ImageFolderReader() {}
+
+  /** One image file and its class. */
+  public record Entry(Path file, int label) {}
+
+  /** The class folders under {@code root}, sorted, minus {@code exclude}. */
+  public static List<String> classNames(Path root, Collection<String> exclude) {
+    if (!Files.isDirectory(root)) {
+      throw new DatasetException(root, "not a folder (expected one sub-folder per class)");
+    }
+    try (Stream<Path> s = Files.list(root)) {
+      List<String> names = s.filter(Files::isDirectory).map(p -> p.getFileName().toString())
+          .filter(n -> !n.startsWith(".") && !exclude.contains(n)).sorted().toList();
+      if (names.isEmpty()) {
+        throw new DatasetException(root, "no class sub-folders");
+      }
+      return names;
+    } catch (IOException e) {
+      throw new DatasetException(root, "cannot list: " + e, e);
+    }
+  }
+
+  /** All image files of the given classes under {@code root}, class by class, files sorted by name. */
+  public static List<Entry> scan(Path root, List<String> classNames) {
+    List<Entry> entries = new ArrayList<>();
+    for (int label = 0; label < classNames.size(); label++) {
+      Path dir = root.resolve(classNames.get(label));
+      if (!Files.isDirectory(dir)) {
+        throw new DatasetException(dir, "class folder missing (other splits have class '" + classNames.get(label)
+            + "')");
+      }
+      List<Path> files;
+      try (Stream<Path> s = Files.list(dir)) {
+        files = s.filter(Files::isRegularFile).filter(p -> !isJunk(p))
+            .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
+      } catch (IOException e) {
+        throw new DatasetException(dir, "cannot list: " + e, e);
+      }
+      if (files.isEmpty()) {
+        throw new DatasetException(dir, "empty class folder: no image files");
+      }
+      for (Path f : files) {
+        entries.add(new Entry(f, label));
+      }
+    }
+    return entries;
+  }
+
+  private static boolean isJunk(Path p) {
+    String n = p.getFileName().toString();
+    return n.startsWith(".") || JUNK.contains(n.toLowerCase(Locale.ROOT));
+  }
+
+  /**
+   * Decodes and resizes every entry, in parallel on all cores, into an {@link ImageDataset} of
+   * {@code [entries.size(), height, width, 3]}.
+   */
+  public static ImageDataset load(String name, List<Entry> entries, List<String> classNames, int height,
+      int width) {
+    ImageDataset.Builder builder = ImageDataset.builder(name, height, width, 3, classNames, entries.size());
+    AtomicReference<RuntimeException> failure = new AtomicReference<>();
+    IntStream.range(0, entries.size()).parallel().forEach(i -> {
+      if (failure.get() != null) {
+        return;
+      }
+      try {
+        Entry e = entries.get(i);
+        byte[] rgb = decodeRgb(e.file(), height, width);
+        builder.set(i, rgb, 0, e.label());
+      } catch (RuntimeException ex) {
+        failure.compareAndSet(null, ex);
+      }
+    });
+    if (failure.get() != null) {
+      throw failure.get();
+    }
+    return builder.build();
+  }
+
+  /** Decodes one image file to RGB and resizes it: HWC uint8 {@code [height, width, 3]}. */
+  public static byte[] decodeRgb(Path file, int height, int width) {
+    BufferedImage img;
+    try {
+      img = ImageIO.read(file.toFile());
+    } catch (IIOException e) {
+      throw new DatasetException(file, "corrupt image: " + rootMessage(e), e);
+    } catch (IOException | RuntimeException e) {
+      throw new DatasetException(file, "cannot decode image: " + rootMessage(e), e);
+    }
+    if (img == null) {
+      throw new DatasetException(file, "not an image (no JPEG/PNG/BMP/GIF decoder recognises it)");
+    }
+    int w = img.getWidth();
+    int h = img.getHeight();
+    byte[] rgb = toRgb(img, file);
+    return Resize.bilinearAntialiased(rgb, h, w, 3, height, width);
+  }
+
+  private static byte[] toRgb(BufferedImage img, Path file) {
+    int w = img.getWidth();
+    int h = img.getHeight();
+    byte[] out = new byte[w * h * 3];
+    Raster r = img.getRaster();
+    int type = img.getType();
+    try {
+      if (type == BufferedImage.TYPE_BYTE_GRAY || type == BufferedImage.TYPE_USHORT_GRAY) {
+        // getRGB() would push gray through a linear->sRGB conversion and brighten it; PIL just replicates.
+        int shift = type == BufferedImage.TYPE_USHORT_GRAY ? 8 : 0;
+        int[] row = new int[w];
+        for (int y = 0; y < h; y++) {
+          r.getSamples(0, y, w, 1, 0, row);
+          for (int x = 0; x < w; x++) {
+            byte v = (byte) (row[x] >> shift);
+            int o = (y * w + x) * 3;
+            out[o] = v;
+            out[o + 1] = v;
+            out[o + 2] = v;
+          }
+        }
+      } else {
+        int[] row = new int[w];
+        for (int y = 0; y < h; y++) {
+          img.getRGB(0, y, w, 1, row, 0, w);
+          for (int x = 0; x < w; x++) {
+            int p = row[x];
+            int o = (y * w + x) * 3;
+            out[o] = (byte) (p >> 16);
+            out[o + 1] = (byte) (p >> 8);
+            out[o + 2] = (byte) p;
+          }
+        }
+      }
+    } catch (RuntimeException e) {
+      throw new DatasetException(file, "cannot convert image to RGB: " + e, e);
+    }
+    return out;
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    return c == t ? String.valueOf(t.getMessage()) : t.getMessage() + " (" + c.getMessage() + ")";
+  }
+}
