@@ -34,7 +34,8 @@ import org.tensorflow.types.family.TFloating;
  * {@code r}, so every element of {@code y} takes part. For every input and every variable the
  * subgraph created ({@code VariableV2} ops upstream of {@code y}), each element {@code e} is
  * perturbed: {@code (L(e + h) - L(e - h)) / 2h} is compared with {@code dL/de}. The report gives, per
- * input, the max absolute error and the relative error {@code max|Δ| / max|dL/de|}.
+ * input, the max absolute error and the relative error {@code max|Δ| / max(max|dL/de|, floor)}
+ * (see {@link #gradientFloor}).
  *
  * <p>Checks run in float64 ({@link #float64}) unless an op has no float64 kernel, as TF's
  * {@code FusedBatchNormV3}: {@link #float32} then uses a larger step and the report must be read
@@ -64,23 +65,25 @@ public final class GradientCheck<T extends TFloating> {
   private final Subgraph<T> subgraph;
   private final List<InputSpec> inputs = new ArrayList<>();
   private double step;
+  private double gradientFloor;
   private long seed = 42;
   private boolean training = true;
 
-  private GradientCheck(Class<T> type, Subgraph<T> subgraph, double step) {
+  private GradientCheck(Class<T> type, Subgraph<T> subgraph, double step, double gradientFloor) {
     this.type = type;
     this.subgraph = subgraph;
     this.step = step;
+    this.gradientFloor = gradientFloor;
   }
 
   /** A float64 check, step 1e-6. */
   public static GradientCheck<TFloat64> float64(Subgraph<TFloat64> subgraph) {
-    return new GradientCheck<>(TFloat64.class, subgraph, 1e-6);
+    return new GradientCheck<>(TFloat64.class, subgraph, 1e-6, 1e-4);
   }
 
   /** A float32 check for ops without a float64 kernel, step 1e-3; expect errors near 1e-3. */
   public static GradientCheck<TFloat32> float32(Subgraph<TFloat32> subgraph) {
-    return new GradientCheck<>(TFloat32.class, subgraph, 1e-3);
+    return new GradientCheck<>(TFloat32.class, subgraph, 1e-3, 1e-1);
   }
 
   /** Adds an input with standard-normal values drawn from the check's seed. */
@@ -106,6 +109,17 @@ public final class GradientCheck<T extends TFloating> {
   public GradientCheck<T> step(double step) {
     checkArgument(step > 0, "step must be > 0, got %s", step);
     this.step = step;
+    return this;
+  }
+
+  /**
+   * Gradients smaller than this are compared on its scale: {@code relative = maxAbs / max(maxGrad,
+   * floor)}. Without a floor a gradient that is zero in exact arithmetic (a bias followed by batch
+   * norm) reports finite-difference round-off as a 100% error. Default 1e-4 (float64), 0.1 (float32).
+   */
+  public GradientCheck<T> gradientFloor(double floor) {
+    checkArgument(floor > 0, "gradient floor must be > 0, got %s", floor);
+    this.gradientFloor = floor;
     return this;
   }
 
@@ -153,12 +167,13 @@ public final class GradientCheck<T extends TFloating> {
         inputValues[i] = in.values() != null ? in.values().clone() : normal(random, in.shape());
         targets.add(new Target(in.name(), "input", placeholders.get(i).output(), in.shape(), null));
       }
+      Ops setters = tf.withSubScope("gradient_check");
       for (GraphOperation variable : variablesUpstreamOf(graph, loss)) {
         Output<T> ref = variable.output(0);
+        String flatName = variable.name().replace('/', '.');
         Placeholder<T> value =
-            tf.withName(variable.name() + "_check_value")
-                .placeholder(type, Placeholder.shape(ref.shape()));
-        Assign<T> assign = tf.withName(variable.name() + "_check_assign").assign(ref, value);
+            setters.withName(flatName + ".value").placeholder(type, Placeholder.shape(ref.shape()));
+        Assign<T> assign = setters.withName(flatName + ".assign").assign(ref, value);
         targets.add(new Target(variable.name(), "variable", ref, ref.shape(), new Setter<>(value, assign)));
       }
       Output<?>[] xs = targets.stream().map(Target::output).toArray(Output<?>[]::new);
@@ -202,7 +217,7 @@ public final class GradientCheck<T extends TFloating> {
     if (target.setter() != null) {
       eval.set(target, values);
     }
-    double relative = maxGrad == 0 ? maxAbs : maxAbs / maxGrad;
+    double relative = maxAbs / Math.max(maxGrad, gradientFloor);
     return new Entry(target.name(), target.kind(), values.length, maxAbs, relative, maxGrad);
   }
 
@@ -310,7 +325,8 @@ public final class GradientCheck<T extends TFloating> {
    * The result for one input or variable.
    *
    * @param maxAbsoluteError max over elements of |symbolic - numeric|
-   * @param relativeError {@code maxAbsoluteError} divided by the largest gradient magnitude seen
+   * @param relativeError {@code maxAbsoluteError} divided by the largest gradient magnitude seen (or
+   *     the check's gradient floor, if larger)
    * @param maxGradient the largest |gradient| element (symbolic or numeric)
    */
   public record Entry(

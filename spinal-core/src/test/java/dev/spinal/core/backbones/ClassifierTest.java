@@ -1,0 +1,156 @@
+package dev.spinal.core.backbones;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.spinal.core.Classifier;
+import dev.spinal.core.GraphContext;
+import dev.spinal.core.check.FloatingTensors;
+import dev.spinal.core.heads.HeadKind;
+import dev.spinal.core.heads.HeadSpec;
+import dev.spinal.core.losses.CrossEntropy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.framework.optimizers.GradientDescent;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TBool;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/** VGG-5 + head as one graph with two modes, and the framework's optimizer training it. */
+class ClassifierTest {
+
+  static TFloat32 randomImages(int n, long seed) {
+    Random random = new Random(seed);
+    float[] pixels = new float[n * 28 * 28];
+    for (int i = 0; i < pixels.length; i++) {
+      pixels[i] = (float) random.nextGaussian();
+    }
+    return TFloat32.tensorOf(Shape.of(n, 28, 28, 1), DataBuffers.of(pixels, true, false));
+  }
+
+  @Test
+  void vgg5WithProgressiveHeadHasOneGraphForBothModes() {
+    try (Graph graph = new Graph()) {
+      GraphContext ctx = GraphContext.create(graph, 7);
+      Placeholder<TFloat32> images =
+          ctx.tf().withName("images").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 28, 28, 1)));
+      Backbone vgg = new Vgg5Backbone();
+      HeadSpec spec = HeadSpec.builder().inputSize(vgg.featureSize()).width(64).depth(4).classes(10).dropout(0.5).build();
+      Classifier model = Classifier.build(ctx, images, vgg, HeadKind.PROGRESSIVE.create(spec));
+      assertThat(model.logits().shape().asArray()).containsExactly(-1, 10);
+      assertThat(graph.operation(Classifier.PROBABILITIES)).isNotNull();
+      assertThat(ctx.updateOps()).hasSize(2 * 10); // mean and variance of 10 conv batch norms
+
+      try (Session session = new Session(graph);
+          TFloat32 x = randomImages(4, 1);
+          TBool on = TBool.scalarOf(true)) {
+        double[] inference1 = run(session, model.logits(), images, x, null);
+        double[] inference2 = run(session, model.logits(), images, x, null);
+        assertThat(inference1).hasSize(40).containsExactly(inference2, org.assertj.core.api.Assertions.within(0.0));
+        // training mode: batch statistics and dropout change the logits, and differ run to run
+        double[] training1 = run(session, model.logits(), images, x, on);
+        double[] training2 = run(session, model.logits(), images, x, on);
+        assertThat(training1).isNotEqualTo(inference1);
+        assertThat(training1).isNotEqualTo(training2);
+
+        // the moving statistics move only when the update ops run
+        var movingMean = ctx.nonTrainableVariables().get(0);
+        double[] before = fetch(session, movingMean);
+        assertThat(before).containsOnly(0.0);
+        Session.Runner step = session.runner().feed(images, x).feed(ctx.training(), on);
+        ctx.updateOps().forEach(step::addTarget);
+        step.run();
+        assertThat(fetch(session, movingMean)).isNotEqualTo(before);
+      }
+    }
+  }
+
+  static double[] run(Session s, Operand<?> out, Placeholder<TFloat32> in, TFloat32 x, TBool training) {
+    Session.Runner r = s.runner().feed(in, x).fetch(out);
+    if (training != null) {
+      r.feed("training", training);
+    }
+    try (Result result = r.run()) {
+      return FloatingTensors.read(result.get(0));
+    }
+  }
+
+  static double[] fetch(Session s, Operand<?> variable) {
+    try (Result result = s.runner().fetch(variable).run()) {
+      return FloatingTensors.read(result.get(0));
+    }
+  }
+
+  @Test
+  void headSizeMustMatchBackbone() {
+    try (Graph graph = new Graph()) {
+      GraphContext ctx = GraphContext.create(graph, 7);
+      Placeholder<TFloat32> images =
+          ctx.tf().placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 28, 28, 1)));
+      HeadSpec spec = HeadSpec.builder().inputSize(128).width(8).depth(2).classes(10).build();
+      assertThatThrownBy(() -> Classifier.build(ctx, images, new Vgg5Backbone(), HeadKind.DENSE.create(spec)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("head input size (HeadSpec.inputSize = 128) must equal the vgg5 backbone's feature size 256");
+      Placeholder<TFloat32> wrong =
+          ctx.tf().placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 32, 32, 3)));
+      assertThatThrownBy(() -> new Vgg5Backbone().build(ctx, wrong))
+          .hasMessage("vgg5 expects images of shape [batch, 28, 28, 1], got [-1, 32, 32, 3]");
+    }
+  }
+
+  /**
+   * The framework's loss and optimizer, unchanged, train a head once the gradient is registered.
+   * (GradientDescent: the framework's slot-based optimizers, Adam and Momentum, name their slots
+   * {@code <variable>-m}, which TF Java rejects for variables in a name scope, such as
+   * {@code head/layer1/kernel}; Spinal's trainer has its own optimizers for that reason.)
+   */
+  @Test
+  void frameworkAdamMinimizesTheFrameworkLoss() {
+    int n = 128;
+    int d = 8;
+    Random random = new Random(3);
+    float[] x = new float[n * d];
+    int[] y = new int[n];
+    for (int i = 0; i < n; i++) {
+      y[i] = random.nextInt(3);
+      for (int j = 0; j < d; j++) {
+        x[i * d + j] = (float) random.nextGaussian() * 0.5f + (j == y[i] ? 2f : 0f);
+      }
+    }
+    try (Graph graph = new Graph()) {
+      GraphContext ctx = GraphContext.create(graph, 9);
+      Placeholder<TFloat32> features =
+          ctx.tf().placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, d)));
+      Placeholder<TInt32> labels = ctx.tf().placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+      var head = HeadKind.PROGRESSIVE.create(HeadSpec.builder().inputSize(d).width(8).depth(3).classes(3).build());
+      Operand<TFloat32> loss = CrossEntropy.mean(ctx.tf(), labels, head.build(ctx, features).logits());
+      Op minimize = new GradientDescent(graph, 0.5f).minimize(loss);
+      List<Double> losses = new ArrayList<>();
+      try (Session session = new Session(graph);
+          TFloat32 xs = TFloat32.tensorOf(Shape.of(n, d), DataBuffers.of(x, true, false));
+          TInt32 ys = TInt32.tensorOf(Shape.of(n), DataBuffers.of(y, true, false));
+          TBool on = TBool.scalarOf(true)) {
+        for (int step = 0; step < 100; step++) {
+          try (Result r =
+              session.runner().feed(features, xs).feed(labels, ys).feed(ctx.training(), on)
+                  .addTarget(minimize).fetch(loss).run()) {
+            losses.add(FloatingTensors.read(r.get(0))[0]);
+          }
+        }
+      }
+      System.out.printf("loss: first %.4f, last %.4f%n", losses.get(0), losses.get(99));
+      assertThat(losses.get(99)).isLessThan(losses.get(0) / 4);
+    }
+  }
+}
