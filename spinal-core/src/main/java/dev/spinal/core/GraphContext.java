@@ -14,6 +14,7 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.PlaceholderWithDefault;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TBool;
+import org.tensorflow.types.TInt64;
 
 /**
  * Where layers put what they create: the {@link Ops} to build with, the graph's one {@code training}
@@ -23,7 +24,7 @@ import org.tensorflow.types.TBool;
  * <p>One graph holds both modes. {@link #training()} is a scalar {@code PlaceholderWithDefault}
  * named {@value #TRAINING_INPUT} whose default is {@code false}, so an exported {@code serving_default}
  * signature runs inference (dropout off, batch norm on moving statistics) without an extra input;
- * a trainer feeds {@code true}.
+ * a trainer feeds {@code true}. A second input, {@link #step()}, seeds per-step randomness.
  *
  * <p>A context made by {@link #withSubScope(String)} shares the variable lists and the seed sequence
  * with its parent, so names nest ({@code head/layer2/kernel}) while everything is collected in one place.
@@ -33,8 +34,12 @@ public final class GraphContext {
   /** Name of the boolean {@code training} input of every graph built through a context. */
   public static final String TRAINING_INPUT = "training";
 
+  /** Name of the int64 {@code step} input that seeds per-step randomness (dropout masks). */
+  public static final String STEP_INPUT = "step";
+
   private final Ops tf;
   private final PlaceholderWithDefault<TBool> training;
+  private final PlaceholderWithDefault<TInt64> step;
   private final State state;
 
   private static final class State {
@@ -49,9 +54,14 @@ public final class GraphContext {
     }
   }
 
-  private GraphContext(Ops tf, PlaceholderWithDefault<TBool> training, State state) {
+  private GraphContext(
+      Ops tf,
+      PlaceholderWithDefault<TBool> training,
+      PlaceholderWithDefault<TInt64> step,
+      State state) {
     this.tf = tf;
     this.training = training;
+    this.step = step;
     this.state = state;
   }
 
@@ -67,13 +77,15 @@ public final class GraphContext {
     Ops tf = Ops.create(graph);
     PlaceholderWithDefault<TBool> training =
         tf.withName(TRAINING_INPUT).placeholderWithDefault(tf.constant(false), Shape.scalar());
-    return new GraphContext(tf, training, new State(seed));
+    PlaceholderWithDefault<TInt64> step =
+        tf.withName(STEP_INPUT).placeholderWithDefault(tf.constant(0L), Shape.scalar());
+    return new GraphContext(tf, training, step, new State(seed));
   }
 
   /** A context whose ops are named under {@code name/}, sharing this context's collections. */
   public GraphContext withSubScope(String name) {
     checkArgument(!name.isBlank(), "sub-scope name must not be blank");
-    return new GraphContext(tf.withSubScope(name), training, state);
+    return new GraphContext(tf.withSubScope(name), training, step, state);
   }
 
   /** The ops builder, scoped to this context's name. */
@@ -84,6 +96,15 @@ public final class GraphContext {
   /** Scalar boolean: {@code true} in a training step, {@code false} (the default) otherwise. */
   public PlaceholderWithDefault<TBool> training() {
     return training;
+  }
+
+  /**
+   * Scalar int64, default 0: the training step. Random ops (dropout) are stateless functions of their
+   * seed and this step, so a step's masks are the same whenever it is run: resumed training matches
+   * an uninterrupted run, and gradient checks see a fixed mask. A trainer feeds the global step.
+   */
+  public PlaceholderWithDefault<TInt64> step() {
+    return step;
   }
 
   /**

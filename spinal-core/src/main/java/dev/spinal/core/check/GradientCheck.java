@@ -40,8 +40,9 @@ import org.tensorflow.types.family.TFloating;
  * <p>Checks run in float64 ({@link #float64}) unless an op has no float64 kernel, as TF's
  * {@code FusedBatchNormV3}: {@link #float32} then uses a larger step and the report must be read
  * with a looser tolerance. The graph's {@code training} switch is fed {@code true} (batch norm on
- * batch statistics); random ops must not appear in the subgraph — use
- * {@link dev.spinal.core.layers.Dropout#applyMask} with a fixed mask.
+ * batch statistics, dropout on). Spinal's dropout is a stateless function of its seed and the
+ * graph's {@code step} (left at 0), so its mask is fixed across the finite-difference runs; a
+ * stateful random op in a user's subgraph would break the comparison.
  *
  * <pre>{@code
  * GradientCheck.Report report =

@@ -5,7 +5,8 @@ import static com.google.common.base.Preconditions.checkArgument;
 import dev.spinal.core.GraphContext;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.random.RandomUniform;
+import java.util.List;
+import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TFloating;
 
 /**
@@ -34,7 +35,7 @@ public final class Dropout {
     return rate;
   }
 
-  /** Applies dropout with a fresh random mask per step (seeded from the context). */
+  /** Applies dropout with a mask drawn from the context's seed sequence and the graph's step. */
   public <T extends TFloating> Operand<T> call(GraphContext ctx, Operand<T> x) {
     if (rate == 0) {
       return x;
@@ -42,11 +43,16 @@ public final class Dropout {
     Ops tf = ctx.tf();
     Operand<T> rateNow =
         tf.select(ctx.training(), constant(tf, rate, x.type()), constant(tf, 0.0, x.type()));
-    long seed = ctx.nextSeed();
-    Operand<T> uniform =
-        tf.random.randomUniform(
-            tf.shape(x), x.type(), RandomUniform.seed(seed), RandomUniform.seed2(seed >>> 16));
-    Operand<T> keep = tf.dtypes.cast(tf.math.greaterEqual(uniform, rateNow), x.type());
+    // Stateless: the mask is a function of (this layer's seed, step), reproducible on resume.
+    Operand<TInt64> seed =
+        tf.concat(
+            List.of(
+                tf.constant(new long[] {ctx.nextSeed()}),
+                tf.reshape(ctx.step(), tf.constant(new long[] {1}))),
+            tf.constant(0));
+    Operand<T> uniform = tf.random.statelessRandomUniform(tf.shape(x), seed, x.type());
+    Operand<T> keep =
+        tf.stopGradient(tf.dtypes.cast(tf.math.greaterEqual(uniform, rateNow), x.type()));
     Operand<T> scale = tf.math.div(constant(tf, 1.0, x.type()), tf.math.sub(constant(tf, 1.0, x.type()), rateNow));
     return tf.math.mul(x, tf.math.mul(keep, scale));
   }

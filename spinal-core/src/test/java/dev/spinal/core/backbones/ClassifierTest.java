@@ -58,10 +58,13 @@ class ClassifierTest {
         double[] inference1 = run(session, model.logits(), images, x, null);
         double[] inference2 = run(session, model.logits(), images, x, null);
         assertThat(inference1).hasSize(40).containsExactly(inference2, org.assertj.core.api.Assertions.within(0.0));
-        // training mode: batch statistics and dropout change the logits, and differ run to run
-        double[] training1 = run(session, model.logits(), images, x, on);
-        double[] training2 = run(session, model.logits(), images, x, on);
+        // training mode: batch statistics and dropout change the logits; the dropout mask is a
+        // function of the step, so the same step repeats exactly and another step differs
+        double[] training1 = run(session, model.logits(), images, x, on, 5);
+        double[] training1Again = run(session, model.logits(), images, x, on, 5);
+        double[] training2 = run(session, model.logits(), images, x, on, 6);
         assertThat(training1).isNotEqualTo(inference1);
+        assertThat(training1).containsExactly(training1Again, org.assertj.core.api.Assertions.within(0.0));
         assertThat(training1).isNotEqualTo(training2);
 
         // the moving statistics move only when the update ops run
@@ -77,12 +80,19 @@ class ClassifierTest {
   }
 
   static double[] run(Session s, Operand<?> out, Placeholder<TFloat32> in, TFloat32 x, TBool training) {
-    Session.Runner r = s.runner().feed(in, x).fetch(out);
-    if (training != null) {
-      r.feed("training", training);
-    }
-    try (Result result = r.run()) {
-      return FloatingTensors.read(result.get(0));
+    return run(s, out, in, x, training, 0);
+  }
+
+  static double[] run(
+      Session s, Operand<?> out, Placeholder<TFloat32> in, TFloat32 x, TBool training, long step) {
+    try (org.tensorflow.types.TInt64 stepTensor = org.tensorflow.types.TInt64.scalarOf(step)) {
+      Session.Runner r = s.runner().feed(in, x).feed("step", stepTensor).fetch(out);
+      if (training != null) {
+        r.feed("training", training);
+      }
+      try (Result result = r.run()) {
+        return FloatingTensors.read(result.get(0));
+      }
     }
   }
 

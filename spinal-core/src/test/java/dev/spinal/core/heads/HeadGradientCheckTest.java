@@ -53,4 +53,22 @@ class HeadGradientCheckTest {
     assertThat(report.entry("features").maxGradient()).isGreaterThan(1e-4);
     assertThat(report.maxRelativeError()).isLessThan(1e-6);
   }
+
+  /** Dropout masks are a function of (seed, step), so a head with dropout checks in training mode. */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(HeadKind.class)
+  void headsWithDropoutCheckInTrainingMode(HeadKind kind) {
+    HeadSpec spec = HeadSpec.builder().inputSize(6).width(4).depth(3).classes(3).dropout(0.4).build();
+    GradientCheck.Report report =
+        GradientCheck.float64(
+                (ctx, in) ->
+                    CrossEntropy.mean(
+                        ctx.tf(),
+                        ctx.tf().constant(new int[] {0, 2, 1, 1}),
+                        kind.create(spec).build(ctx, in.get(0)).logits()))
+            .input("features", Shape.of(4, 6))
+            .run();
+    assertThat(report.entry("features").maxGradient()).isGreaterThan(1e-4);
+    assertThat(report.maxRelativeError()).isLessThan(1e-6);
+  }
 }
