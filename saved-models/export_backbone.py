@@ -36,8 +36,11 @@ import re
 import shutil
 import sys
 import tempfile
+import warnings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Keras warns when a functional model whose input is named gets a bare tensor; harmless here.
+warnings.filterwarnings("ignore", message="The structure of `inputs` doesn't match")
 
 SCHEMA = "spinal-backbone/1"
 IMAGENET_HINT = (
