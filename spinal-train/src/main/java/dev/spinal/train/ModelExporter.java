@@ -1,0 +1,80 @@
+package dev.spinal.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.SessionFunction;
+import org.tensorflow.Signature;
+
+/**
+ * Writes a trained model in TF Serving's layout: {@code BASE/<version>/} with {@code saved_model.pb},
+ * {@code variables/}, tag {@code serve}, and a {@code serving_default} signature from {@code images}
+ * (float32 {@code [-1, H, W, C]}, pixels scaled to [0, 1]) to {@code logits}, {@code probabilities}
+ * and {@code classes}. The graph's {@code training} input defaults to false, so the signature runs
+ * inference. {@code assets.extra/classes.txt} holds the class names, one per line, in label order,
+ * and {@code assets.extra/spinal.json} how the model was made.
+ *
+ * <p>A new export takes the next version number; an existing version is never overwritten. The
+ * export is written to a temporary folder in {@code BASE} and renamed into place.
+ */
+public final class ModelExporter {
+
+  private ModelExporter() {}
+
+  /** Exports {@code model}'s session as the next version under {@code base}; returns its folder. */
+  public static Path export(TrainingGraph model, Path base, List<String> classNames,
+      Map<String, Object> metadata) throws IOException {
+    Files.createDirectories(base);
+    long version = nextVersion(base);
+    Path target = base.resolve(Long.toString(version));
+    Path tmp = Files.createTempDirectory(base, ".tmp-export-");
+    Files.delete(tmp); // the exporter wants to create the folder itself
+    try {
+      Signature signature = Signature.builder()
+          .key(Signature.DEFAULT_KEY)
+          .input(TrainingGraph.IMAGES, model.images())
+          .output("logits", model.classifier().logits())
+          .output("probabilities", model.classifier().probabilities())
+          .output("classes", model.classifier().classes())
+          .build();
+      SavedModelBundle.exporter(tmp.toString())
+          .withTags(SavedModelBundle.DEFAULT_TAG)
+          .withFunction(SessionFunction.create(signature, model.session()))
+          .export();
+      Path extra = Files.createDirectories(tmp.resolve("assets.extra"));
+      Files.write(extra.resolve("classes.txt"), classNames, StandardCharsets.UTF_8);
+      Map<String, Object> meta = new LinkedHashMap<>(metadata);
+      meta.put("version", version);
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValue(extra.resolve("spinal.json").toFile(), meta);
+      // ATOMIC_MOVE of a directory fails if the target exists: no version is ever overwritten.
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      return target;
+    } finally {
+      Checkpoints.deleteTree(tmp);
+    }
+  }
+
+  /** 1 + the largest numeric folder name in {@code base} (1 when there is none). */
+  static long nextVersion(Path base) throws IOException {
+    long max = 0;
+    try (Stream<Path> s = Files.list(base)) {
+      for (Path p : s.toList()) {
+        String name = p.getFileName().toString();
+        if (Files.isDirectory(p) && name.matches("\\d{1,18}")) {
+          max = Math.max(max, Long.parseLong(name));
+        }
+      }
+    }
+    return max + 1;
+  }
+}

@@ -1,0 +1,68 @@
+package dev.spinal.train;
+
+import java.nio.file.Path;
+import org.tensorflow.Graph;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.summary.SummaryWriter;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TString;
+
+/**
+ * Scalars to TensorBoard event files in a folder, written by TF's own summary ops
+ * ({@code CreateSummaryFileWriter}, {@code WriteScalarSummary}) in a small graph of their own, so
+ * the model's graph and its exports stay free of them.
+ */
+public final class TensorBoardWriter implements AutoCloseable {
+
+  private final Graph graph = new Graph();
+  private final Session session;
+  private final Placeholder<TString> tag;
+  private final Placeholder<TFloat32> value;
+  private final Placeholder<TInt64> step;
+  private final Op write;
+  private final Op flush;
+  private final Op closeWriter;
+
+  public TensorBoardWriter(Path logDir) {
+    Ops tf = Ops.create(graph);
+    SummaryWriter writer = tf.summary.summaryWriter(SummaryWriter.sharedName("spinal"));
+    Op create = tf.summary.createSummaryFileWriter(writer, tf.constant(logDir.toString()),
+        tf.constant(10), tf.constant(1000), tf.constant(".spinal"));
+    tag = tf.placeholder(TString.class, Placeholder.shape(Shape.scalar()));
+    value = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+    step = tf.placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
+    write = tf.summary.writeScalarSummary(writer, step, tag, value);
+    flush = tf.summary.flushSummaryWriter(writer);
+    closeWriter = tf.summary.closeSummaryWriter(writer);
+    session = new Session(graph);
+    session.runner().addTarget(create).run();
+  }
+
+  /** Writes {@code name = v} at {@code globalStep}. */
+  public void scalar(String name, double v, long globalStep) {
+    try (TString t = TString.scalarOf(name);
+        TFloat32 x = TFloat32.scalarOf((float) v);
+        TInt64 s = TInt64.scalarOf(globalStep)) {
+      session.runner().feed(tag, t).feed(value, x).feed(step, s).addTarget(write).run();
+    }
+  }
+
+  public void flush() {
+    session.runner().addTarget(flush).run();
+  }
+
+  @Override
+  public void close() {
+    try {
+      session.runner().addTarget(flush).addTarget(closeWriter).run();
+    } finally {
+      session.close();
+      graph.close();
+    }
+  }
+}

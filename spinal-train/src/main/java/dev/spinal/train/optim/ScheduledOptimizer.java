@@ -1,0 +1,115 @@
+package dev.spinal.train.optim;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Session;
+import org.tensorflow.framework.optimizers.Optimizer;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Assign;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.family.TType;
+
+/**
+ * A TF Java framework {@link Optimizer} whose learning rate is a graph variable, so schedules can
+ * change it between steps and checkpoints keep it, and whose slots live in a name scope.
+ *
+ * <p>Why not the framework's {@code Momentum}/{@code Adam} as they are: in framework 1.0.0 both bake
+ * the learning rate into the graph as a constant, and both name slot variables
+ * {@code <variable>-<slot>} through {@code Ops.withName}, which TF Java rejects for any variable in a
+ * name scope ({@code head/layer1/kernel-m} is an invalid op name). This class keeps the framework's
+ * {@code applyGradients} flow and TF's fused update kernels ({@code ApplyMomentum}, {@code ApplyAdam})
+ * and changes only those two things.
+ *
+ * <p>Use {@link #minimize(Operand, List, List)} with the trainable variables and the extra update
+ * ops (batch-norm moving averages) rather than the framework's {@code minimize}, which trains every
+ * {@code VariableV2} in the graph, moving statistics included.
+ */
+public abstract class ScheduledOptimizer extends Optimizer {
+
+  private final Variable<TFloat32> learningRate;
+  private final Placeholder<TFloat32> newLearningRate;
+  private final Assign<TFloat32> setLearningRate;
+  private final Map<String, Variable<?>> slots = new HashMap<>();
+
+  protected ScheduledOptimizer(Graph graph, String name, float initialLearningRate) {
+    super(graph, name);
+    checkArgument(initialLearningRate > 0, "learning rate must be > 0, got %s", initialLearningRate);
+    Ops scoped = tf.withSubScope(name);
+    this.learningRate =
+        scoped.withName("learning_rate").variable(tf.withInitScope().constant(initialLearningRate));
+    this.newLearningRate =
+        scoped.withName("new_learning_rate").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+    this.setLearningRate = scoped.withName("set_learning_rate").assign(learningRate, newLearningRate);
+  }
+
+  /** The learning-rate variable (a float32 scalar), read by every update. */
+  public Variable<TFloat32> learningRate() {
+    return learningRate;
+  }
+
+  /** Sets the learning rate for the following steps. */
+  public void setLearningRate(Session session, double lr) {
+    checkArgument(lr > 0 && Double.isFinite(lr), "learning rate must be finite and > 0, got %s", lr);
+    try (TFloat32 value = TFloat32.scalarOf((float) lr)) {
+      session.runner().feed(newLearningRate, value).addTarget(setLearningRate).run();
+    }
+  }
+
+  /**
+   * One training step's op: gradients of {@code loss} for {@code variables}, their updates, and
+   * {@code extraUpdates} (run in the same step, after the forward pass).
+   */
+  public Op minimize(Operand<?> loss, List<Variable<?>> variables, List<Op> extraUpdates) {
+    checkArgument(!variables.isEmpty(), "no variables to train");
+    Output<?>[] xs = variables.stream().map(Variable::asOutput).toArray(Output<?>[]::new);
+    Output<?>[] grads = graph.addGradients(loss.asOutput(), xs);
+    List<GradAndVar<? extends TType>> pairs = new ArrayList<>();
+    for (int i = 0; i < xs.length; i++) {
+      pairs.add(pair(grads[i], xs[i]));
+    }
+    Op apply = applyGradients(pairs, getOptimizerName() + "_step");
+    List<Op> all = new ArrayList<>(extraUpdates);
+    all.add(apply);
+    return tf.withName(getOptimizerName() + "_train_step").withControlDependencies(all).noOp();
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static GradAndVar<? extends TType> pair(Output<?> grad, Output<?> var) {
+    return new GradAndVar(grad, var);
+  }
+
+  /** A zero-initialized slot variable for {@code variable}, named {@code <variable>/<slot>}. */
+  protected <T extends TType> Variable<T> slot(Output<T> variable, String slotName) {
+    String key = variable.op().name() + "/" + slotName;
+    @SuppressWarnings("unchecked")
+    Variable<T> existing = (Variable<T>) slots.get(key);
+    if (existing != null) {
+      return existing;
+    }
+    Ops init = tf.withInitScope();
+    Operand<T> zeros = init.zeros(init.constant(variable.shape().asArray()), variable.type());
+    Ops scope = Ops.create(graph);
+    for (String part : variable.op().name().split("/")) {
+      scope = scope.withSubScope(part);
+    }
+    Variable<T> slot = scope.withName(slotName).variable(zeros);
+    slots.put(key, slot);
+    return slot;
+  }
+
+  /** The learning rate cast to the variables' type. */
+  protected <T extends TType> Operand<T> lr(Ops deps, Class<T> type) {
+    return deps.dtypes.cast(learningRate, type);
+  }
+}

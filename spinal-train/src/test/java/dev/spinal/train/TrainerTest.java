@@ -1,0 +1,32 @@
+package dev.spinal.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spinal.core.heads.HeadKind;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Training on real Fashion-MNIST (Debian's package), small subsets so each run takes seconds. */
+class TrainerTest {
+
+  static TrainConfig small(String backbone, int epochs) {
+    return new TrainConfig("fashion-mnist", null, 6000, backbone, HeadKind.PROGRESSIVE, 64, 3, 0.2, false,
+        OptimizerKind.ADAM, 0.001, 0, 64, epochs, "constant", 7, false, 2);
+  }
+
+  @Test
+  void smallSubsetReachesEightyPercentInSeconds(@TempDir Path dir) throws Exception {
+    TrainResult result = Trainer.train(small("flatten", 4), Trainer.Options.of(dir.resolve("run")).withProgress(false));
+    System.out.print(SummaryTable.render(result));
+    assertThat(result.testAccuracy()).isGreaterThan(0.80);
+    assertThat(result.history()).hasSize(4);
+    List<String> lines = Files.readAllLines(dir.resolve("run/metrics.jsonl"));
+    assertThat(lines).hasSize(4);
+    assertThat(lines.get(0)).contains("\"epoch\":1", "\"validationAccuracy\"");
+    assertThat(dir.resolve("run/checkpoints/best/variables.index")).exists();
+    assertThat(dir.resolve("run/result.json")).exists();
+  }
+}
