@@ -11,6 +11,13 @@ public final class Backbones {
 
   private Backbones() {}
 
+  /** Fails early (before any data is loaded) when a SavedModel backbone folder is missing. */
+  public static void checkAvailable(String name) {
+    if (!name.equals("vgg5") && !name.equals("flatten")) {
+      resolve(name, 1, 1, 1);
+    }
+  }
+
   /**
    * @param name {@code vgg5}, {@code flatten}, or a backbone SavedModel folder
    * @throws IllegalArgumentException naming what is missing and how to get it

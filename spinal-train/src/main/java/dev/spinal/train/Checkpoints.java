@@ -22,6 +22,8 @@ import org.tensorflow.Session;
 public final class Checkpoints {
 
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  /** Reads what {@link #JSON} writes (run configs, states). */
+  public static final com.fasterxml.jackson.databind.ObjectReader JSON_READER = JSON.reader();
   private static final String PREFIX = "epoch-";
 
   private final Path dir;

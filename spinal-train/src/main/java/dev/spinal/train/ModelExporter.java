@@ -41,6 +41,7 @@ public final class ModelExporter {
     try {
       Signature signature = Signature.builder()
           .key(Signature.DEFAULT_KEY)
+          .methodName("tensorflow/serving/predict")
           .input(TrainingGraph.IMAGES, model.images())
           .output("logits", model.classifier().logits())
           .output("probabilities", model.classifier().probabilities())

@@ -30,7 +30,10 @@ public final class TensorBoardWriter implements AutoCloseable {
 
   public TensorBoardWriter(Path logDir) {
     Ops tf = Ops.create(graph);
-    SummaryWriter writer = tf.summary.summaryWriter(SummaryWriter.sharedName("spinal"));
+    // A shared name unique to this writer: TF keeps summary writers in a process-wide resource
+    // manager, and two writers sharing a name would close each other's resource.
+    SummaryWriter writer = tf.summary.summaryWriter(
+        SummaryWriter.sharedName("spinal_" + java.util.UUID.randomUUID().toString().replace("-", "")));
     Op create = tf.summary.createSummaryFileWriter(writer, tf.constant(logDir.toString()),
         tf.constant(10), tf.constant(1000), tf.constant(".spinal"));
     tag = tf.placeholder(TString.class, Placeholder.shape(Shape.scalar()));
@@ -59,7 +62,9 @@ public final class TensorBoardWriter implements AutoCloseable {
   @Override
   public void close() {
     try {
-      session.runner().addTarget(flush).addTarget(closeWriter).run();
+      // two runs: ops of one run are unordered, and a close before the flush loses the resource
+      session.runner().addTarget(flush).run();
+      session.runner().addTarget(closeWriter).run();
     } finally {
       session.close();
       graph.close();

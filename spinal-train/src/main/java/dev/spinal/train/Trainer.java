@@ -121,6 +121,7 @@ public final class Trainer {
   private TrainResult run(boolean resuming) {
     long started = System.nanoTime();
     PrintStream log = options.log();
+    Backbones.checkAvailable(config.backbone());
     DatasetSplits data = loadData(config);
     ImageDataset train = data.train();
     Backbone backbone = Backbones.resolve(config.backbone(), train.height(), train.width(), train.channels());

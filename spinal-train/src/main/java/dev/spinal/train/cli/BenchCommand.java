@@ -1,0 +1,195 @@
+package dev.spinal.train.cli;
+
+import dev.spinal.core.backbones.Backbone;
+import dev.spinal.core.backbones.FlattenBackbone;
+import dev.spinal.core.backbones.Vgg5Backbone;
+import dev.spinal.core.heads.HeadKind;
+import dev.spinal.core.heads.HeadSpec;
+import dev.spinal.datasets.Batch;
+import dev.spinal.datasets.BatchStream;
+import dev.spinal.datasets.DataOptions;
+import dev.spinal.datasets.Datasets;
+import dev.spinal.datasets.ImageDataset;
+import dev.spinal.datasets.Normalization;
+import dev.spinal.train.OptimizerKind;
+import dev.spinal.train.TrainConfig;
+import dev.spinal.train.TrainingGraph;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import org.tensorflow.Graph;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code spinal bench}: training speed of VGG-5 + ProgressiveSpinal and of the head alone, the
+ * machine's MatMul rate for comparison, the share of step time spent waiting for data, and native
+ * memory growth over many steps.
+ */
+@Command(name = "bench", description = "Training images/s (VGG-5 + progressive head; head alone on 2048-d"
+    + " features), model GFLOP/s vs the machine's MatMul rate, data-wait share, and RSS growth.")
+final class BenchCommand implements Callable<Integer> {
+
+  @Option(names = "--steps", defaultValue = "40", description = "Timed VGG-5 steps.") int steps;
+  @Option(names = "--head-steps", defaultValue = "200", description = "Timed head-alone steps per batch size.")
+  int headSteps;
+  @Option(names = "--rss-steps", defaultValue = "2000", description = "Steps of the memory soak.") int rssSteps;
+  @Option(names = "--data-steps", defaultValue = "40", description = "VGG-5 steps fed by the real pipeline.")
+  int dataSteps;
+
+  @Override
+  public Integer call() throws Exception {
+    long rssStart = rssKb();
+    System.out.printf("machine: %d cores, %s%n", Runtime.getRuntime().availableProcessors(), cpuName());
+    double matmul = matmulGflops();
+    System.out.printf("TF MatMul 2048^3 float32:                 %8.1f GFLOP/s%n", matmul);
+
+    Backbone vgg = new Vgg5Backbone();
+    double vggRate = trainRate(vgg, 256, 64, 10, 64, steps);
+    long head = HeadKind.PROGRESSIVE.create(spec(256, 64, 10)).flopsPerExample();
+    double vggGflops = vggRate * 3.0 * (vgg.flopsPerExample() + head) / 1e9;
+    System.out.printf("VGG-5 + progressive, batch 64, train:     %8.1f images/s  %6.1f GFLOP/s  (%.2f of MatMul)%n",
+        vggRate, vggGflops, vggGflops / matmul);
+
+    Backbone features = new FlattenBackbone(1, 1, 2048);
+    long headFlops = HeadKind.PROGRESSIVE.create(spec(2048, 1024, 250)).flopsPerExample();
+    for (int batch : new int[] {16, 256}) {
+      double rate = trainRate(features, 2048, 1024, 250, batch, headSteps);
+      double gflops = rate * 3.0 * headFlops / 1e9;
+      System.out.printf("head alone 2048->1024x4->250, batch %3d:  %8.1f images/s  %6.1f GFLOP/s  (%.2f of MatMul)%n",
+          batch, rate, gflops, gflops / matmul);
+    }
+    dataWait();
+    long rssBefore = rssKb();
+    trainRate(features, 2048, 1024, 250, 16, rssSteps);
+    long rssAfter = rssKb();
+    System.out.printf("RSS: %d MB at start, %d MB before and %d MB after %d head steps (batch 16)%n",
+        rssStart / 1024, rssBefore / 1024, rssAfter / 1024, rssSteps);
+    return 0;
+  }
+
+  private static HeadSpec spec(long in, long width, int classes) {
+    return HeadSpec.builder().inputSize(in).width(width).depth(4).classes(classes).build();
+  }
+
+  private static TrainConfig config(long width, int batch) {
+    return new TrainConfig("bench", null, 0, "bench", HeadKind.PROGRESSIVE, width, 4, 0.2, false,
+        OptimizerKind.ADAM, 0.001, 0.9, batch, 1, "constant", 1, false, 1);
+  }
+
+  /** Training images/s on fixed random data fed from Java (after 5 warm-up steps). */
+  static double trainRate(Backbone backbone, long featureSize, long width, int classes, int batch, int steps) {
+    Shape hwc = backbone.imageShape();
+    int pixels = (int) (hwc.size() * batch);
+    float[] x = new float[pixels];
+    Random random = new Random(1);
+    for (int i = 0; i < x.length; i++) {
+      x[i] = random.nextFloat();
+    }
+    int[] y = new int[batch];
+    for (int i = 0; i < batch; i++) {
+      y[i] = random.nextInt(classes);
+    }
+    int c = (int) hwc.get(2);
+    float[] mean = new float[c];
+    float[] std = new float[c];
+    Arrays.fill(std, 1f);
+    try (TrainingGraph model = TrainingGraph.build(config(width, batch), backbone, classes, mean, std, null);
+        TFloat32 images = TrainingGraph.imagesTensor(x, batch, hwc);
+        TInt32 labels = TInt32.tensorOf(Shape.of(batch), DataBuffers.of(y, true, false))) {
+      for (int s = 0; s < 5; s++) {
+        model.trainStep(images, labels, s);
+      }
+      long start = System.nanoTime();
+      for (int s = 0; s < steps; s++) {
+        model.trainStep(images, labels, s);
+      }
+      return (double) steps * batch / ((System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  /** The real pipeline (Fashion-MNIST, augmentation on) feeding VGG-5: share of time waiting for data. */
+  void dataWait() {
+    ImageDataset train;
+    try {
+      train = Datasets.load("fashion-mnist", DataOptions.builder().limit(64 * (dataSteps + 10)).build()).train();
+    } catch (RuntimeException e) {
+      System.out.println("data wait: skipped, Fashion-MNIST not found (" + e.getMessage() + ")");
+      return;
+    }
+    float[] mean = {0.1307f};
+    float[] std = {0.3081f};
+    try (TrainingGraph model = TrainingGraph.build(config(64, 64), new Vgg5Backbone(), 10, mean, std, null);
+        BatchStream stream = BatchStream.builder(train).batchSize(64).shuffle(1)
+            .augment(dev.spinal.datasets.Augmentations.mnistPaperTrain()).normalize(Normalization.UNIT)
+            .prefetch(3).dropLast(true).build()) {
+      long wait = 0;
+      long total = 0;
+      int s = 0;
+      while (stream.hasNext() && s < dataSteps + 3) {
+        long t0 = System.nanoTime();
+        try (Batch b = stream.next()) {
+          long t1 = System.nanoTime();
+          model.trainStep(b.images(), b.labels(), s);
+          if (s >= 3) { // after warm-up
+            wait += t1 - t0;
+            total += System.nanoTime() - t0;
+          }
+        }
+        s++;
+      }
+      System.out.printf("data wait (Fashion-MNIST, rotation+perspective, prefetch 3): %.1f%% of step time over %d steps%n",
+          100.0 * wait / total, s - 3);
+    }
+  }
+
+  static double matmulGflops() {
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      Variable<TFloat32> a = tf.variable(tf.withInitScope().random.randomUniform(tf.withInitScope().constant(new long[] {2048, 2048}), TFloat32.class));
+      Variable<TFloat32> b = tf.variable(tf.withInitScope().random.randomUniform(tf.withInitScope().constant(new long[] {2048, 2048}), TFloat32.class));
+      var product = tf.linalg.matMul(a, b);
+      try (Session s = new Session(g)) {
+        s.initialize();
+        for (int i = 0; i < 3; i++) {
+          s.runner().addTarget(product).run();
+        }
+        int n = 20;
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+          s.runner().addTarget(product).run();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return n * 2.0 * 2048 * 2048 * 2048 / seconds / 1e9;
+      }
+    }
+  }
+
+  static long rssKb() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return -1;
+  }
+
+  static String cpuName() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+      if (line.startsWith("model name")) {
+        return line.substring(line.indexOf(':') + 1).trim();
+      }
+    }
+    return "unknown CPU";
+  }
+}
