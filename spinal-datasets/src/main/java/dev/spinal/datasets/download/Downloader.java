@@ -6,10 +6,8 @@ import dev.spinal.datasets.io.Checksums;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -25,7 +23,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * Downloads one file over HTTP(S) so that a partial or corrupt download is never mistaken for a good one.
+ * Downloads one file over HTTP(S) ({@link HttpURLConnection}, for its read timeout) so that a partial or corrupt download is never mistaken for a good one.
  *
  * <ul>
  *   <li>Bytes go to {@code <target>.part}; only after the size and checksum check out is it renamed to
@@ -33,7 +31,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  *       which no loader reads.</li>
  *   <li>A {@code .part} left by an interrupted run, or by a connection dropped mid-transfer, is resumed with an
  *       HTTP {@code Range} request; a server that ignores ranges (200 instead of 206) restarts it from zero.</li>
- *   <li>Network errors and 5xx/408/429 responses are retried with exponential back-off; other 4xx move to the
+ *   <li>Network errors, connections silent for longer than the read timeout, and 5xx/408/429 responses are retried with exponential back-off; other 4xx move to the
  *       next mirror. When every URL has failed, the exception lists each URL and its last error.</li>
  *   <li>A checksum mismatch deletes the {@code .part} file and fails at once (the bytes arrived, they are wrong:
  *       retrying the same URL would not help).</li>
@@ -44,17 +42,21 @@ public final class Downloader {
   private static final System.Logger LOG = System.getLogger(Downloader.class.getName());
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
-  private final HttpClient client;
   private final int attempts;
   private final Duration backoff;
   private final boolean progress;
+  private final Duration readTimeout;
 
+  /** Read timeout 60 s: a connection silent for that long counts as dropped, and is resumed. */
   public Downloader(int attempts, Duration backoff, boolean progress) {
-    this.client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-        .connectTimeout(Duration.ofSeconds(30)).build();
+    this(attempts, backoff, progress, Duration.ofSeconds(60));
+  }
+
+  public Downloader(int attempts, Duration backoff, boolean progress, Duration readTimeout) {
     this.attempts = attempts;
     this.backoff = backoff;
     this.progress = progress;
+    this.readTimeout = readTimeout;
   }
 
   /** The outcome of a download: the file and whether its checksum was verified (false if none is known). */
@@ -89,9 +91,6 @@ public final class Downloader {
         } catch (IOException e) {
           failures.add(url + " (attempt " + attempt + "): " + e);
           LOG.log(System.Logger.Level.INFO, "download of {0} interrupted ({1}); will resume", url, e.toString());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new DatasetException(target, "download interrupted", e);
         }
         if (attempt < attempts) {
           sleep(pause);
@@ -109,7 +108,7 @@ public final class Downloader {
     static final Attempt DONE = new Attempt(Outcome.COMPLETE, "");
   }
 
-  private Attempt fetchOnce(String url, Path part, long expectedSize) throws IOException, InterruptedException {
+  private Attempt fetchOnce(String url, Path part, long expectedSize) throws IOException {
     long have = Files.exists(part) ? Files.size(part) : 0;
     if (expectedSize >= 0 && have > expectedSize) {
       Files.delete(part);
@@ -118,29 +117,26 @@ public final class Downloader {
     if (expectedSize >= 0 && have == expectedSize) {
       return Attempt.DONE;
     }
-    HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(url)).GET();
-    if (have > 0) {
-      rb.header("Range", "bytes=" + have + "-");
-    }
-    HttpResponse<InputStream> resp = client.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
-    int status = resp.statusCode();
-    try (InputStream body = resp.body()) {
+    HttpURLConnection conn = open(url, have);
+    try {
+      int status = conn.getResponseCode();
       boolean append;
       long total;
       if (status == 206) {
-        Matcher m = CONTENT_RANGE.matcher(resp.headers().firstValue("Content-Range").orElse(""));
+        String cr = conn.getHeaderField("Content-Range");
+        Matcher m = CONTENT_RANGE.matcher(cr == null ? "" : cr);
         if (!m.matches() || Long.parseLong(m.group(1)) != have) {
           // A range we did not ask for: start over rather than splice mismatched bytes.
           Files.deleteIfExists(part);
-          return new Attempt(Outcome.RETRY,
-              "unexpected Content-Range " + resp.headers().firstValue("Content-Range").orElse("(none)"));
+          return new Attempt(Outcome.RETRY, "unexpected Content-Range " + cr);
         }
         append = true;
         total = m.group(3).equals("*") ? expectedSize : Long.parseLong(m.group(3));
       } else if (status == 200) {
         append = false;
         have = 0;
-        total = resp.headers().firstValueAsLong("Content-Length").orElse(expectedSize);
+        long len = conn.getContentLengthLong();
+        total = len >= 0 ? len : expectedSize;
       } else if (status == 416 && have > 0) {
         Files.deleteIfExists(part);
         return new Attempt(Outcome.RETRY, "HTTP 416 for a resume at byte " + have + "; restarting");
@@ -154,24 +150,55 @@ public final class Downloader {
             "server announces " + total + " bytes, the registry expects " + expectedSize);
       }
       long done = have;
-      try (OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+      try (InputStream body = conn.getInputStream();
+          OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
               append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
           ProgressBar bar = progressBar(part, total, done)) {
         byte[] buf = new byte[1 << 16];
         int n;
-        while ((n = body.read(buf)) > 0) {
-          out.write(buf, 0, n);
-          done += n;
-          if (bar != null) {
-            bar.stepTo(done);
+        try {
+          while ((n = body.read(buf)) > 0) {
+            out.write(buf, 0, n);
+            done += n;
+            if (bar != null) {
+              bar.stepTo(done);
+            }
           }
+        } catch (IOException e) {
+          // Dropped or stalled connection: what arrived stays in the .part file for the next attempt.
+          return new Attempt(Outcome.RETRY, "connection lost after " + done + " of " + total + " bytes (" + e + ")");
         }
       }
       if (total >= 0 && done < total) {
         return new Attempt(Outcome.RETRY, "connection closed after " + done + " of " + total + " bytes");
       }
       return Attempt.DONE;
+    } finally {
+      conn.disconnect();
     }
+  }
+
+  /** Opens a GET, following up to 5 redirects (also http -> https, which HttpURLConnection does not do). */
+  private HttpURLConnection open(String url, long from) throws IOException {
+    String current = url;
+    for (int hop = 0; hop < 6; hop++) {
+      HttpURLConnection c = (HttpURLConnection) URI.create(current).toURL().openConnection();
+      c.setInstanceFollowRedirects(false);
+      c.setConnectTimeout((int) Duration.ofSeconds(30).toMillis());
+      c.setReadTimeout((int) readTimeout.toMillis());
+      c.setRequestProperty("User-Agent", "spinal-datasets");
+      if (from > 0) {
+        c.setRequestProperty("Range", "bytes=" + from + "-");
+      }
+      int status = c.getResponseCode();
+      if (status >= 300 && status < 400 && c.getHeaderField("Location") != null) {
+        current = URI.create(current).resolve(c.getHeaderField("Location")).toString();
+        c.disconnect();
+        continue;
+      }
+      return c;
+    }
+    throw new IOException("too many redirects from " + url);
   }
 
   private Result finish(String url, Path part, Path target, long expectedSize, Checksum checksum)
