@@ -66,7 +66,7 @@ public final class Normalization {
     float[] b = new float[channels];
     for (int c = 0; c < channels; c++) {
       int k = pick(c, channels);
-      b[c] = (float) (-mean[k] / (double) std[k]);
+      b[c] = (float) (-mean[k] / (double) std[k]) + 0.0f; // + 0.0f turns -0.0 into 0.0
     }
     return b;
   }
