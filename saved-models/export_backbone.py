@@ -206,7 +206,7 @@ def measured_preprocessing(preprocess_input, channels, np):
         order[o] = j
         scale[o] = delta[o] / 255.0
     std = 1.0 / scale
-    mean = -base * std
+    mean = -base * std + 0.0  # + 0.0: no -0.0 in the JSON
     # Check the formula on random pixels before trusting it.
     rng = np.random.default_rng(0)
     pixels = rng.uniform(0, 255, (2, 3, 3, channels)).astype(np.float32)
@@ -231,8 +231,8 @@ def measured_preprocessing(preprocess_input, channels, np):
         "description": text,
         "input_range": [0.0, 255.0],
         "channel_order": "BGR" if bgr else ("RGB" if channels == 3 else "as-is"),
-        "mean": [round(float(v), 6) for v in mean],
-        "std": [round(float(v), 6) for v in std],
+        "mean": [round(float(v), 4) for v in mean],
+        "std": [round(float(v), 4) for v in std],
         "measured_from": f"{preprocess_input.__module__}.preprocess_input",
     }
 
@@ -269,6 +269,41 @@ def graph_node_name(path):
     return "weights." + _NAME_BAD.sub("_", path.replace("/", "."))
 
 
+def bypass_custom_gradients(gd):
+    """Removes the IdentityN ops that tf.custom_gradient puts after a forward pass (Keras' swish in
+    EfficientNet, for one). Their gradient is a Python function that does not survive in a GraphDef,
+    so nothing (Python or Java) can differentiate through them once imported. Consumers are rewired
+    to the IdentityN's inputs, which are the ordinary forward ops, with ordinary registered gradients
+    (mathematically the same derivative; the custom ones only save memory). Returns how many."""
+    bypass = {n.name: list(n.input) for n in gd.node
+              if n.op == "IdentityN" and "_gradient_op_type" in n.attr}
+    if not bypass:
+        return 0
+
+    def rewire(ref):
+        control = ref.startswith("^")
+        name, _, index = ref.lstrip("^").partition(":")
+        if name not in bypass:
+            return ref
+        target = bypass[name][int(index or 0)]
+        return "^" + target.split(":")[0] if control else target
+
+    for _ in range(len(bypass) + 1):  # an IdentityN may feed another one
+        changed = False
+        for node in gd.node:
+            for i, ref in enumerate(node.input):
+                new = rewire(ref)
+                if new != ref:
+                    node.input[i] = new
+                    changed = True
+        if not changed:
+            break
+    keep = [n for n in gd.node if n.name not in bypass]
+    del gd.node[:]
+    gd.node.extend(keep)
+    return len(bypass)
+
+
 def write_graph(tf, model, spec, out_dir, variables_kind):
     """Writes a TF1 graph SavedModel of the model's inference pass; returns its variable list."""
     fn = tf.function(lambda images: model(images, training=False)).get_concrete_function(spec)
@@ -278,13 +313,18 @@ def write_graph(tf, model, spec, out_dir, variables_kind):
             f"the traced model calls {len(gd.library.function)} graph function(s) "
             f"({[f.signature.name for f in gd.library.function][:5]}); --format graph needs a flat "
             "forward pass. Use --format tf2 for this model.")
+    custom_gradients = bypass_custom_gradients(gd)  # before collecting node references below
     by_handle = {id(v.value.handle): v for v in model.weights}
     captured = {}  # internal placeholder op name -> keras variable
+    captured_constants = {}  # internal placeholder op name -> numpy value (e.g. Normalization's mean)
     for external, internal in fn.graph.captures:
         var = by_handle.get(id(external))
-        if var is None:
+        if var is not None:
+            captured[internal.op.name] = var
+        elif external.dtype != tf.resource and hasattr(external, "numpy"):
+            captured_constants[internal.op.name] = external.numpy()
+        else:
             raise ExportError(f"traced graph captures {internal.name} that is not one of the model's weights")
-        captured[internal.op.name] = var
     image_input = fn.inputs[0].op.name
     readers = {}
     for node in gd.node:
@@ -328,8 +368,11 @@ def write_graph(tf, model, spec, out_dir, variables_kind):
                 node.attr.clear()
                 node.attr["T"].CopyFrom(dtype)
             input_map[ph + ":0"] = source
-        # The captured resource placeholders are replaced by input_map: drop them from the import.
-        keep = [n for n in gd.node if n.name not in captured and n.name != image_input]
+        for ph, value in captured_constants.items():
+            input_map[ph + ":0"] = tf.constant(value, name="captured_constant")
+        # The captured placeholders are replaced by input_map: drop them from the import.
+        keep = [n for n in gd.node
+                if n.name not in captured and n.name not in captured_constants and n.name != image_input]
         del gd.node[:]
         gd.node.extend(keep)
         (features_raw,) = tf.compat.v1.import_graph_def(
@@ -352,7 +395,7 @@ def write_graph(tf, model, spec, out_dir, variables_kind):
                 sess, [tf.compat.v1.saved_model.tag_constants.SERVING],
                 signature_def_map={"serving_default": signature}, strip_default_attrs=True)
             builder.save()
-    return variables, sorted(types)
+    return variables, sorted(types), custom_gradients
 
 
 # ----------------------------------------------------------------------------------------------
@@ -497,13 +540,14 @@ def export(args, argv):
             "check": {"max_abs_diff_vs_keras": max_err, "batch": 3},
         }
         if graph_info is not None:
-            variables, op_types = graph_info
+            variables, op_types, custom_gradients = graph_info
             meta["graph"] = {
                 "variables_kind": args.graph_variables,
                 "variable_op": "VariableV2" if args.graph_variables == "ref" else "VarHandleOp",
                 "trainable_variables": variables,
                 "non_trainable_weights": "frozen as Const ops (batch-norm moving statistics)",
                 "op_types": op_types,
+                "custom_gradient_ops_bypassed": custom_gradients,
             }
         if args.provenance:
             with open(args.provenance) as f:
