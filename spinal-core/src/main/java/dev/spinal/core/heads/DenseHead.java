@@ -56,14 +56,7 @@ public final class DenseHead implements Head {
     for (int i = 1; i <= spec.depth(); i++) {
       GraphContext layerCtx = head.withSubScope("layer" + i);
       HiddenLayer<T> layer =
-          HiddenLayer.create(
-              layerCtx,
-              layerInputSize(i),
-              spec.width(),
-              spec.batchNorm(),
-              spec.activation(),
-              spec.init(),
-              type);
+          HeadSupport.hiddenLayer(layerCtx, spec, layerInputSize(i), type);
       h = layer.call(i == 1 ? h : dropout.call(layerCtx, h));
       denses.add(layer.dense());
     }

@@ -2,6 +2,8 @@ package dev.spinal.core.heads;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import dev.spinal.core.GraphContext;
+import dev.spinal.core.layers.HiddenLayer;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
@@ -26,6 +28,13 @@ final class HeadSupport {
   /** Concatenates along the feature axis; a single part is returned as is (ConcatV2 needs >= 2). */
   static <T extends TFloating> Operand<T> concat(Ops tf, List<Operand<T>> parts) {
     return parts.size() == 1 ? parts.get(0) : tf.concat(parts, tf.constant(1));
+  }
+
+  /** A hidden layer of the spec's width, batch norm, activation and init, reading {@code inputSize}. */
+  static <T extends TFloating> HiddenLayer<T> hiddenLayer(
+      GraphContext ctx, HeadSpec spec, long inputSize, Class<T> type) {
+    return HiddenLayer.create(
+        ctx, inputSize, spec.width(), spec.batchNorm(), spec.activation(), spec.init(), type);
   }
 
   /** Parameters of a dense layer plus, with batch norm, its scale and offset. */

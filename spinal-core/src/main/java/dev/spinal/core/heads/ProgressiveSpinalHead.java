@@ -67,14 +67,7 @@ public final class ProgressiveSpinalHead implements Head {
     readable.add(Dropout.of(spec.dropout()).call(head.withSubScope("dropout"), features));
     for (int i = 1; i <= spec.depth(); i++) {
       HiddenLayer<T> layer =
-          HiddenLayer.create(
-              head.withSubScope("layer" + i),
-              layerInputSize(i),
-              spec.width(),
-              spec.batchNorm(),
-              spec.activation(),
-              spec.init(),
-              type);
+          HeadSupport.hiddenLayer(head.withSubScope("layer" + i), spec, layerInputSize(i), type);
       Operand<T> input = i == 1 ? features : concat(head.tf(), readable);
       readable.add(layer.call(input));
       denses.add(layer.dense());

@@ -82,14 +82,7 @@ public final class SpinalHead implements Head {
       Operand<T> half = i % 2 == 1 ? halfA : halfB;
       Operand<T> input = i == 1 ? half : concat(tf, List.of(half, outputs.get(i - 2)));
       HiddenLayer<T> layer =
-          HiddenLayer.create(
-              layerCtx,
-              layerInputSize(i),
-              spec.width(),
-              spec.batchNorm(),
-              spec.activation(),
-              spec.init(),
-              type);
+          HeadSupport.hiddenLayer(layerCtx, spec, layerInputSize(i), type);
       outputs.add(layer.call(dropout.call(layerCtx, input)));
       denses.add(layer.dense());
     }
