@@ -111,11 +111,23 @@ public final class Trainer {
 
   /** Loads the configured dataset. */
   static DatasetSplits loadData(TrainConfig config) {
-    DataOptions.Builder data = DataOptions.builder().seed(config.seed()).limit(config.limit());
-    if (config.dataPath() != null) {
-      data.path(Path.of(config.dataPath()));
+    return loadData(config.dataset(), config.dataPath() == null ? null : Path.of(config.dataPath()),
+        config.limit(), config.seed());
+  }
+
+  /**
+   * Loads a dataset's splits; {@code limit} 0 means all images, {@code path} null means resolve
+   * (cache, system locations, download).
+   */
+  public static DatasetSplits loadData(String dataset, Path path, int limit, long seed) {
+    DataOptions.Builder data = DataOptions.builder().seed(seed);
+    if (limit > 0) {
+      data.limit(limit);
     }
-    return Datasets.load(config.dataset(), data.build());
+    if (path != null) {
+      data.path(path);
+    }
+    return Datasets.load(dataset, data.build());
   }
 
   private TrainResult run(boolean resuming) {

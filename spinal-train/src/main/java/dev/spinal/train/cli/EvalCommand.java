@@ -2,9 +2,7 @@ package dev.spinal.train.cli;
 
 import dev.spinal.datasets.Batch;
 import dev.spinal.datasets.BatchStream;
-import dev.spinal.datasets.DataOptions;
 import dev.spinal.datasets.DatasetSplits;
-import dev.spinal.datasets.Datasets;
 import dev.spinal.datasets.ImageDataset;
 import dev.spinal.datasets.Normalization;
 import dev.spinal.train.ExportedModel;
@@ -52,11 +50,7 @@ final class EvalCommand implements Callable<Integer> {
   }
 
   static DatasetSplits load(String dataset, Path dataPath, int limit, long seed) {
-    DataOptions.Builder b = DataOptions.builder().limit(limit).seed(seed);
-    if (dataPath != null) {
-      b.path(dataPath);
-    }
-    return Datasets.load(dataset, b.build());
+    return dev.spinal.train.Trainer.loadData(dataset, dataPath, limit, seed);
   }
 
   static ImageDataset split(DatasetSplits splits, String name) {
