@@ -3,6 +3,7 @@ package dev.spinal.train;
 import dev.spinal.core.backbones.Backbone;
 import dev.spinal.core.backbones.FlattenBackbone;
 import dev.spinal.core.backbones.Vgg5Backbone;
+import dev.spinal.train.transfer.SavedModelBackbone;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -11,11 +12,39 @@ public final class Backbones {
 
   private Backbones() {}
 
-  /** Fails early (before any data is loaded) when a SavedModel backbone folder is missing. */
-  public static void checkAvailable(String name) {
-    if (!name.equals("vgg5") && !name.equals("flatten")) {
-      resolve(name, 1, 1, 1);
+  /** True for {@code vgg5} and {@code flatten}, the backbones built in the graph. */
+  public static boolean isBuiltIn(String name) {
+    return name.equals("vgg5") || name.equals("flatten");
+  }
+
+  /**
+   * Fails early (before any data is loaded) when a SavedModel backbone folder is missing or
+   * incomplete, or when the run asks for something the backbone cannot do.
+   */
+  public static void checkAvailable(String name, boolean fineTune, boolean augment) {
+    if (isBuiltIn(name)) {
+      return;
     }
+    Path dir = folder(name);
+    for (String required : new String[] {"saved_model.pb", "backbone.json"}) {
+      if (!Files.isRegularFile(dir.resolve(required))) {
+        throw new IllegalArgumentException("backbone folder " + dir + " has no " + required
+            + "; export the backbone with saved-models/export_backbone.py (see saved-models/README.md)");
+      }
+    }
+    if (!Files.isDirectory(dir.resolve("variables"))) {
+      throw new IllegalArgumentException("incomplete SavedModel: " + dir + " has no variables/ folder");
+    }
+    if (augment && !fineTune) {
+      throw new IllegalArgumentException("--augment does not combine with a frozen SavedModel backbone: its"
+          + " features are computed once per image and cached, so every epoch sees the same un-augmented"
+          + " images. Drop --augment, or add --fine-tune (a graph-format backbone, run on every step).");
+    }
+  }
+
+  /** Same as {@link #checkAvailable(String, boolean, boolean)} for a frozen, un-augmented run. */
+  public static void checkAvailable(String name) {
+    checkAvailable(name, false, false);
   }
 
   /**
@@ -23,23 +52,33 @@ public final class Backbones {
    * @throws IllegalArgumentException naming what is missing and how to get it
    */
   public static Backbone resolve(String name, int height, int width, int channels) {
+    return resolve(name, height, width, channels, false);
+  }
+
+  /**
+   * @param fineTune for a SavedModel backbone: make its weights trainable (graph format only)
+   * @throws IllegalArgumentException naming what is missing and how to get it
+   */
+  public static Backbone resolve(String name, int height, int width, int channels, boolean fineTune) {
     switch (name) {
       case "vgg5":
         return new Vgg5Backbone(height, width, channels);
       case "flatten":
         return new FlattenBackbone(height, width, channels);
       default:
-        Path dir = Path.of(name);
-        if (!Files.isDirectory(dir)) {
-          throw new IllegalArgumentException(
-              "backbone '" + name + "' is neither vgg5, flatten nor a SavedModel folder: " + dir.toAbsolutePath()
-                  + " does not exist. Export one with saved-models/export_backbone.py (e.g. a pretrained"
-                  + " wide ResNet-101 on a machine with internet; see saved-models/README.md) and pass its"
-                  + " folder to --backbone.");
-        }
-        throw new IllegalArgumentException(
-            "SavedModel backbones (" + dir + ") are not supported by the trainer yet (issue 5);"
-                + " use --backbone vgg5 or flatten");
+        return SavedModelBackbone.load(folder(name), height, width, channels, fineTune);
     }
+  }
+
+  private static Path folder(String name) {
+    Path dir = Path.of(name);
+    if (!Files.isDirectory(dir)) {
+      throw new IllegalArgumentException(
+          "backbone '" + name + "' is neither vgg5, flatten nor a SavedModel folder: " + dir.toAbsolutePath()
+              + " does not exist. Export one with saved-models/export_backbone.py (e.g. a pretrained"
+              + " wide ResNet-101 on a machine with internet; see saved-models/README.md) and pass its"
+              + " folder to --backbone.");
+    }
+    return dir;
   }
 }

@@ -14,6 +14,10 @@ import java.util.stream.Stream;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.SessionFunction;
 import org.tensorflow.Signature;
+import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.SavedModel;
+import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.proto.TensorInfo;
 
 /**
  * Writes a trained model in TF Serving's layout: {@code BASE/<version>/} with {@code saved_model.pb},
@@ -27,6 +31,9 @@ import org.tensorflow.Signature;
  * export is written to a temporary folder in {@code BASE} and renamed into place.
  */
 public final class ModelExporter {
+
+  /** The signature key SavedModel loaders (C++, Python, TF Java) take the init op from. */
+  static final String INIT_OP_SIGNATURE = "__saved_model_init_op";
 
   private ModelExporter() {}
 
@@ -51,6 +58,9 @@ public final class ModelExporter {
           .withTags(SavedModelBundle.DEFAULT_TAG)
           .withFunction(SessionFunction.create(signature, model.session()))
           .export();
+      if (model.savedModelInitOp() != null) {
+        addInitOp(tmp.resolve("saved_model.pb"), model.savedModelInitOp().op().name());
+      }
       Path extra = Files.createDirectories(tmp.resolve("assets.extra"));
       Files.write(extra.resolve("classes.txt"), classNames, StandardCharsets.UTF_8);
       Map<String, Object> meta = new LinkedHashMap<>(metadata);
@@ -63,6 +73,25 @@ public final class ModelExporter {
     } finally {
       Checkpoints.deleteTree(tmp);
     }
+  }
+
+  /**
+   * Names {@code opName} as the SavedModel's init op (the {@value #INIT_OP_SIGNATURE} signature, by op
+   * name as TF's loaders expect it: C++, TF Serving and Python run it after restoring the variables).
+   * TF Java's exporter writes none, and its signatures name tensors ({@code op:0}), which Python's
+   * loader rejects for an init op.
+   */
+  static void addInitOp(Path savedModelPb, String opName) throws IOException {
+    SavedModel model = SavedModel.parseFrom(Files.readAllBytes(savedModelPb));
+    SavedModel.Builder b = model.toBuilder();
+    for (MetaGraphDef.Builder meta : b.getMetaGraphsBuilderList()) {
+      meta.putSignatureDef(INIT_OP_SIGNATURE, SignatureDef.newBuilder()
+          .putOutputs(INIT_OP_SIGNATURE, TensorInfo.newBuilder().setName(opName).build())
+          .build());
+    }
+    Path tmp = savedModelPb.resolveSibling(".saved_model.pb.tmp");
+    Files.write(tmp, b.build().toByteArray());
+    Files.move(tmp, savedModelPb, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** 1 + the largest numeric folder name in {@code base} (1 when there is none). */

@@ -14,6 +14,8 @@ import dev.spinal.core.heads.HeadKind;
  * @param backbone {@code vgg5}, {@code flatten}, or a backbone SavedModel folder
  * @param augment use the paper's training augmentation for this dataset
  * @param keepCheckpoints how many per-epoch checkpoints to keep (the best is kept besides)
+ * @param fineTune with a SavedModel backbone: train its weights too (graph format only); otherwise
+ *     (the default) the backbone is frozen and its features are computed once and cached
  */
 public record TrainConfig(
     String dataset,
@@ -33,7 +35,16 @@ public record TrainConfig(
     String schedule,
     long seed,
     boolean augment,
-    int keepCheckpoints) {
+    int keepCheckpoints,
+    boolean fineTune) {
+
+  /** A configuration without fine-tuning (the built-in backbones are always trained). */
+  public TrainConfig(String dataset, String dataPath, int limit, String backbone, HeadKind head, long width,
+      int depth, double dropout, boolean batchNorm, OptimizerKind optimizer, double learningRate, double momentum,
+      int batchSize, int epochs, String schedule, long seed, boolean augment, int keepCheckpoints) {
+    this(dataset, dataPath, limit, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate,
+        momentum, batchSize, epochs, schedule, seed, augment, keepCheckpoints, false);
+  }
 
   public TrainConfig {
     checkArgument(dataset != null && !dataset.isBlank(), "dataset is required");
@@ -55,6 +66,12 @@ public record TrainConfig(
   /** A copy with a different number of epochs. */
   public TrainConfig withEpochs(int n) {
     return new TrainConfig(dataset, dataPath, limit, backbone, head, width, depth, dropout, batchNorm,
-        optimizer, learningRate, momentum, batchSize, n, schedule, seed, augment, keepCheckpoints);
+        optimizer, learningRate, momentum, batchSize, n, schedule, seed, augment, keepCheckpoints, fineTune);
+  }
+
+  /** A copy with augmentation on or off. */
+  public TrainConfig withAugment(boolean on) {
+    return new TrainConfig(dataset, dataPath, limit, backbone, head, width, depth, dropout, batchNorm,
+        optimizer, learningRate, momentum, batchSize, epochs, schedule, seed, on, keepCheckpoints, fineTune);
   }
 }

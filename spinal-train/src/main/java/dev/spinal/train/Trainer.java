@@ -11,6 +11,7 @@ import dev.spinal.datasets.DatasetSplits;
 import dev.spinal.datasets.Datasets;
 import dev.spinal.datasets.ImageDataset;
 import dev.spinal.datasets.Normalization;
+import dev.spinal.train.transfer.SavedModelBackbone;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -79,6 +80,7 @@ public final class Trainer {
 
   /** Starts a new run in {@code options.runDir()} (which must not hold a run already). */
   public static TrainResult train(TrainConfig config, Options options) {
+    Backbones.checkAvailable(config.backbone(), config.fineTune(), config.augment());
     Path configFile = options.runDir().resolve("config.json");
     if (Files.exists(configFile)) {
       throw new IllegalArgumentException(options.runDir() + " already holds a run (config.json);"
@@ -130,17 +132,50 @@ public final class Trainer {
     return Datasets.load(dataset, data.build());
   }
 
+  /**
+   * Starts a new run on splits the caller made (e.g. a subset of a dataset's classes);
+   * {@code config.dataset()} still names the dataset (its normalization), {@code config.limit()} is not
+   * applied. A run started so cannot be resumed from its config alone.
+   */
+  public static TrainResult train(TrainConfig config, Options options, DatasetSplits data) {
+    Backbones.checkAvailable(config.backbone(), config.fineTune(), config.augment());
+    try {
+      Files.createDirectories(options.runDir());
+      Checkpoints.JSON.writeValue(options.runDir().resolve("config.json").toFile(), config);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new Trainer(config, options).run(false, data, System.nanoTime());
+  }
+
   private TrainResult run(boolean resuming) {
     long started = System.nanoTime();
-    PrintStream log = options.log();
-    Backbones.checkAvailable(config.backbone());
+    Backbones.checkAvailable(config.backbone(), config.fineTune(), config.augment());
+    if (config.fineTune() && Backbones.isBuiltIn(config.backbone())) {
+      throw new IllegalArgumentException("--fine-tune applies to SavedModel backbones; " + config.backbone()
+          + " is always trained");
+    }
     DatasetSplits data = loadData(config);
+    return run(resuming, data, started);
+  }
+
+  private TrainResult run(boolean resuming, DatasetSplits data, long started) {
+    PrintStream log = options.log();
     ImageDataset train = data.train();
-    Backbone backbone = Backbones.resolve(config.backbone(), train.height(), train.width(), train.channels());
+    Backbone backbone = Backbones.resolve(config.backbone(), train.height(), train.width(), train.channels(),
+        config.fineTune());
     Normalization norm = DatasetId.fromKey(config.dataset()).paperNormalization();
     log.printf("data: %s train / %s validation / %s test images of %dx%dx%d, %d classes%n",
         train.size(), data.validation().size(), data.test().size(), train.height(), train.width(),
         train.channels(), train.numClasses());
+    if (backbone instanceof SavedModelBackbone savedModel) {
+      log.printf("backbone: %s (%s format, input %s, %d features), %s%n", savedModel.dir(), savedModel.format(),
+          savedModel.modelInputShape(), savedModel.featureSize(), savedModel.trainable()
+              ? "fine-tuned: its weights train with the head" : "frozen: features computed once and cached");
+      if (!savedModel.trainable()) {
+        return new FrozenBackboneRun(config, options, savedModel, data, started).run(resuming);
+      }
+    }
 
     Thread hook = new Thread(this::requestStopAndWait, "spinal-stop");
     Runtime.getRuntime().addShutdownHook(hook);
@@ -233,6 +268,11 @@ public final class Trainer {
   }
 
   private Map<String, Object> exportMetadata(EpochMetrics best, Normalization norm, ImageDataset train) {
+    return exportMetadata(config, best, norm, train);
+  }
+
+  static Map<String, Object> exportMetadata(TrainConfig config, EpochMetrics best, Normalization norm,
+      ImageDataset train) {
     Map<String, Object> meta = new LinkedHashMap<>();
     meta.put("config", config);
     meta.put("epoch", best.epoch());
@@ -362,7 +402,12 @@ public final class Trainer {
   }
 
   private void record(EpochMetrics m, TensorBoardWriter board) throws IOException {
-    Path metrics = options.runDir().resolve("metrics.jsonl");
+    record(options.runDir(), m, board);
+  }
+
+  /** Appends {@code m} to {@code runDir/metrics.jsonl} and writes its scalars to TensorBoard. */
+  static void record(Path runDir, EpochMetrics m, TensorBoardWriter board) throws IOException {
+    Path metrics = runDir.resolve("metrics.jsonl");
     String line = Checkpoints.JSON.copy().disable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
         .writeValueAsString(m) + "\n";
     Files.writeString(metrics, line, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
@@ -377,8 +422,13 @@ public final class Trainer {
   }
 
   private void writeResult(TrainResult result) throws IOException {
-    Path target = options.runDir().resolve("result.json");
-    Path tmp = Files.createTempFile(options.runDir(), ".result-", ".json");
+    writeResult(options.runDir(), result);
+  }
+
+  /** Writes {@code runDir/result.json} atomically. */
+  static void writeResult(Path runDir, TrainResult result) throws IOException {
+    Path target = runDir.resolve("result.json");
+    Path tmp = Files.createTempFile(runDir, ".result-", ".json");
     Checkpoints.JSON.writeValue(tmp.toFile(), result);
     Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);

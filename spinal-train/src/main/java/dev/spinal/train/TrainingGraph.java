@@ -7,6 +7,7 @@ import dev.spinal.core.heads.Head;
 import dev.spinal.core.heads.HeadSpec;
 import dev.spinal.core.losses.CrossEntropy;
 import dev.spinal.train.optim.ScheduledOptimizer;
+import dev.spinal.train.transfer.SavedModelBackbone;
 import java.util.List;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -29,6 +30,10 @@ import org.tensorflow.types.TInt64;
  * preprocessing beyond /255) and {@code labels} {@code [-1]} in, the classifier's outputs, the mean
  * cross-entropy, the number of correct predictions, and one op that runs a training step (optimizer
  * update plus batch-norm moving averages).
+ *
+ * <p>With a {@link SavedModelBackbone} the image input is the one the backbone imports (same shape and
+ * scaling, its own preprocessing instead of the dataset's mean/std), and its weights are copied in
+ * after initialization; they are trained only when the backbone was loaded as trainable (fine-tuning).
  */
 public final class TrainingGraph implements AutoCloseable {
 
@@ -45,10 +50,13 @@ public final class TrainingGraph implements AutoCloseable {
   private final Op trainStep;
   private final ScheduledOptimizer optimizer;
   private final Session session;
+  private final Op savedModelInit;
 
   private TrainingGraph(Graph graph, GraphContext ctx, Placeholder<TFloat32> images,
       Placeholder<TInt32> labels, Classifier classifier, Operand<TFloat32> loss,
-      Operand<TInt32> correct, Op trainStep, ScheduledOptimizer optimizer, Session session) {
+      Operand<TInt32> correct, Op trainStep, ScheduledOptimizer optimizer, Session session,
+      Op savedModelInit) {
+    this.savedModelInit = savedModelInit;
     this.graph = graph;
     this.ctx = ctx;
     this.images = images;
@@ -73,11 +81,22 @@ public final class TrainingGraph implements AutoCloseable {
       GraphContext ctx = GraphContext.create(graph, config.seed());
       Ops tf = ctx.tf();
       Shape hwc = backbone.imageShape();
-      Placeholder<TFloat32> images = tf.withName(IMAGES).placeholder(TFloat32.class,
-          Placeholder.shape(Shape.of(-1, hwc.get(0), hwc.get(1), hwc.get(2))));
+      Placeholder<TFloat32> images;
+      Operand<TFloat32> normalized;
+      Op savedModelInit = null;
+      if (backbone instanceof SavedModelBackbone savedModel) {
+        // the backbone brings its own input and preprocessing (backbone.json); mean/std do not apply
+        SavedModelBackbone.Imported imported = savedModel.importInto(ctx);
+        images = imported.images();
+        savedModelInit = imported.savedModelInit();
+        normalized = images;
+      } else {
+        images = tf.withName(IMAGES).placeholder(TFloat32.class,
+            Placeholder.shape(Shape.of(-1, hwc.get(0), hwc.get(1), hwc.get(2))));
+        normalized = normalize(tf, images, mean, std);
+      }
       Placeholder<TInt32> labels =
           tf.withName(LABELS).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
-      Operand<TFloat32> normalized = normalize(tf, images, mean, std);
       HeadSpec spec = HeadSpec.builder()
           .inputSize(backbone.featureSize())
           .width(config.width())
@@ -97,7 +116,11 @@ public final class TrainingGraph implements AutoCloseable {
       Op trainStep = optimizer.minimize(loss, ctx.trainableVariables(), ctx.updateOps());
       Session session = sessionConfig == null ? new Session(graph) : new Session(graph, sessionConfig);
       session.initialize();
-      return new TrainingGraph(graph, ctx, images, labels, classifier, loss, correct, trainStep, optimizer, session);
+      if (backbone instanceof SavedModelBackbone savedModel) {
+        savedModel.restoreWeights(session);
+      }
+      return new TrainingGraph(graph, ctx, images, labels, classifier, loss, correct, trainStep, optimizer, session,
+          savedModelInit);
     } catch (RuntimeException e) {
       graph.close();
       throw e;
@@ -199,6 +222,14 @@ public final class TrainingGraph implements AutoCloseable {
 
   public Classifier classifier() {
     return classifier;
+  }
+
+  /**
+   * The op an export's loader must run after restoring variables ({@code __saved_model_init_op}), or
+   * null: a TF2 SavedModel backbone's resource variables, which TF Java's saver does not save.
+   */
+  public Op savedModelInitOp() {
+    return savedModelInit;
   }
 
   public ScheduledOptimizer optimizer() {

@@ -53,6 +53,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--augment", description = "The paper's training augmentation (rotation + perspective).")
   Boolean augment;
   @Option(names = "--keep", description = "Per-epoch checkpoints to keep (default 3).") Integer keep;
+  @Option(names = "--fine-tune", description = "With a SavedModel --backbone: train its weights too (needs its"
+      + " 'graph' format export, e.g. saved-models/fmnist04-cnn-graph). Default: the backbone is frozen, its"
+      + " features computed once per image and cached, and only the head trains (no --augment then).")
+  Boolean fineTune;
 
   @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (the GPU natives: build with -Pgpu).")
   String device;
@@ -121,7 +125,8 @@ final class TrainCommand implements Callable<Integer> {
         or(schedule, base.schedule()),
         or(seed, base.seed()),
         or(augment, base.augment()),
-        or(keep, base.keepCheckpoints()));
+        or(keep, base.keepCheckpoints()),
+        or(fineTune, base.fineTune()));
   }
 
   private static <T> T or(T value, T fallback) {

@@ -1,0 +1,211 @@
+package dev.spinal.train.transfer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.spinal.core.heads.HeadKind;
+import dev.spinal.datasets.Batch;
+import dev.spinal.datasets.BatchStream;
+import dev.spinal.datasets.DatasetSplits;
+import dev.spinal.datasets.ImageDataset;
+import dev.spinal.datasets.Normalization;
+import dev.spinal.train.ExportedModel;
+import dev.spinal.train.OptimizerKind;
+import dev.spinal.train.TrainConfig;
+import dev.spinal.train.TrainResult;
+import dev.spinal.train.Trainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.Result;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * Transfer learning end to end on real Fashion-MNIST (small subsets): frozen and fine-tuned runs on
+ * the committed backbones, and their backbone + head exports. The exports and a batch with Java's
+ * outputs are left in {@code target/python-check/} for run-tests' Python check (TF Python loads each
+ * export and must reproduce Java's outputs to 1e-5).
+ */
+class TransferTrainingTest {
+
+  static final Path MODELS = Path.of("..", "saved-models").toAbsolutePath().normalize();
+  static final Path PYTHON_CHECK = Path.of("target", "python-check").toAbsolutePath();
+
+  static TrainConfig config(String backbone, int limit, int epochs, boolean fineTune) {
+    return new TrainConfig("fashion-mnist", null, limit, MODELS.resolve(backbone).toString(), HeadKind.PROGRESSIVE,
+        64, 3, 0.2, false, OptimizerKind.ADAM, 0.001, 0.9, 64, epochs, "constant", 3, false, 2, fineTune);
+  }
+
+  @Test
+  void frozenCnnHeadTrainsOnCachedFeaturesAndExportsOneSavedModel(@TempDir Path dir) throws Exception {
+    TrainConfig config = config("fmnist04-cnn", 2000, 4, false);
+    Path base = dir.resolve("export");
+    TrainResult result = Trainer.train(config, Trainer.Options.of(dir.resolve("run")).withProgress(false)
+        .withExport(base));
+    // features pretrained on classes 0-4 only; a head on 2000 images of all ten classes
+    assertThat(result.testAccuracy()).isGreaterThan(0.70);
+    assertThat(dir.resolve("run/checkpoints/best/variables.index")).exists();
+    try (Stream<Path> events = Files.list(dir.resolve("run/tensorboard"))) {
+      assertThat(events.filter(p -> p.getFileName().toString().startsWith("events.out.tfevents"))).isNotEmpty();
+    }
+    // the export reproduces the run's test accuracy on the same test images
+    DatasetSplits data = Trainer.loadData("fashion-mnist", null, 2000, 3);
+    try (ExportedModel model = ExportedModel.load(base)) {
+      assertThat(model.imageShape()).isEqualTo(Shape.of(28, 28, 1));
+      assertThat(accuracy(model, data.test())).isEqualTo(result.testAccuracy());
+      writePythonCheck("fmnist04-cnn-frozen", model, data.test(), 16);
+    }
+    Files.copy(dir.resolve("run/tensorboard").toFile().listFiles()[0].toPath(),
+        Files.createDirectories(PYTHON_CHECK.resolve("tensorboard")).resolve("events.out.tfevents.spinal-test"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  @Test
+  void fineTuningTheGraphFormatTrainsBackboneWeights(@TempDir Path dir) throws Exception {
+    SavedModelBackbone frozen = SavedModelBackbone.load(MODELS.resolve("fmnist04-cnn-graph"), 28, 28, 1, false);
+    TrainConfig config = config("fmnist04-cnn-graph", 640, 1, true);
+    Path base = dir.resolve("export");
+    TrainResult result = Trainer.train(config, Trainer.Options.of(dir.resolve("run")).withProgress(false)
+        .withExport(base));
+    assertThat(result.history()).hasSize(1);
+    DatasetSplits data = Trainer.loadData("fashion-mnist", null, 640, 3);
+    try (ExportedModel model = ExportedModel.load(base);
+        FeatureExtractor before = new FeatureExtractor(frozen, null);
+        TFloat32 x = firstImages(data.test(), 4)) {
+      // the exported backbone's weights moved: its features differ from the original backbone's
+      float[] original = before.features(x);
+      float[] tuned = fetch(model, x, SavedModelBackbone.PREFIX + "/" + "features:0");
+      double maxDiff = 0;
+      for (int i = 0; i < original.length; i++) {
+        maxDiff = Math.max(maxDiff, Math.abs(original[i] - tuned[i]));
+      }
+      assertThat(maxDiff).isGreaterThan(1e-4);
+      assertThat(accuracy(model, data.test())).isEqualTo(result.testAccuracy());
+      writePythonCheck("fmnist04-cnn-graph-finetuned", model, data.test(), 8);
+    }
+  }
+
+  @Test
+  void mobileNetTakesGrayTwentyEightPixelImagesResizedToItsInput(@TempDir Path dir) throws Exception {
+    TrainConfig config = config("mobilenetv2-32", 300, 1, false);
+    Path base = dir.resolve("export");
+    Trainer.train(config, Trainer.Options.of(dir.resolve("run")).withProgress(false).withExport(base));
+    DatasetSplits data = Trainer.loadData("fashion-mnist", null, 300, 3);
+    try (ExportedModel model = ExportedModel.load(base)) {
+      assertThat(model.imageShape()).isEqualTo(Shape.of(28, 28, 1));
+      writePythonCheck("mobilenetv2-32-frozen", model, data.test(), 8);
+    }
+  }
+
+  @Test
+  void fineTuningTheTf2FormatIsRefusedWithTheReason(@TempDir Path dir) {
+    assertThatThrownBy(() -> SavedModelBackbone.load(MODELS.resolve("fmnist04-cnn"), 28, 28, 1, true))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("No attr named 'dtype' in NodeDef")
+        .hasMessageContaining("--format graph");
+    assertThatThrownBy(() -> Trainer.train(config("fmnist04-cnn", 100, 1, false).withAugment(true),
+        Trainer.Options.of(dir.resolve("run")).withProgress(false)))
+        .hasMessageContaining("--augment does not combine with a frozen SavedModel backbone");
+  }
+
+  static double accuracy(ExportedModel model, ImageDataset split) {
+    long correct = 0;
+    try (BatchStream stream = BatchStream.builder(split).batchSize(500).normalize(Normalization.UNIT)
+        .dropLast(false).build()) {
+      while (stream.hasNext()) {
+        try (Batch b = stream.next()) {
+          long[] predicted = model.classify(b.images());
+          int[] labels = new int[b.size()];
+          b.labels().asRawTensor().data().asInts().read(labels);
+          for (int i = 0; i < labels.length; i++) {
+            correct += predicted[i] == labels[i] ? 1 : 0;
+          }
+        }
+      }
+    }
+    return (double) correct / split.size();
+  }
+
+  static TFloat32 firstImages(ImageDataset split, int n) {
+    int hwc = split.height() * split.width() * split.channels();
+    float[] x = new float[n * hwc];
+    byte[] image = new byte[hwc];
+    for (int i = 0; i < n; i++) {
+      split.copyImage(i, image, 0);
+      for (int k = 0; k < hwc; k++) {
+        x[i * hwc + k] = (image[k] & 0xff) / 255f;
+      }
+    }
+    return TFloat32.tensorOf(Shape.of(n, split.height(), split.width(), split.channels()),
+        DataBuffers.of(x, true, false));
+  }
+
+  static float[] fetch(ExportedModel model, TFloat32 images, String tensor) {
+    var bundle = model.bundle();
+    try (Result r = bundle.session().runner()
+        .feed(bundle.metaGraphDef().getSignatureDefMap().get("serving_default").getInputsMap().get("images")
+            .getName(), images)
+        .fetch(tensor).run()) {
+      TFloat32 t = (TFloat32) r.get(0);
+      float[] out = new float[(int) t.shape().size()];
+      t.asRawTensor().data().asFloats().read(out);
+      return out;
+    }
+  }
+
+  /** Copies the export to target/python-check/NAME/1 and writes its input batch and Java's outputs. */
+  static void writePythonCheck(String name, ExportedModel model, ImageDataset split, int n) throws Exception {
+    Path out = PYTHON_CHECK.resolve(name);
+    deleteTree(out);
+    copyTree(model.dir(), out.resolve("model"));
+    try (TFloat32 x = firstImages(split, n);
+        Result r = model.bundle().function("serving_default").call(Map.of("images", (Tensor) x))) {
+      TFloat32 logits = (TFloat32) r.get("logits").orElseThrow();
+      TFloat32 probabilities = (TFloat32) r.get("probabilities").orElseThrow();
+      TInt64 classes = (TInt64) r.get("classes").orElseThrow();
+      new Npz().floats("images", x.shape().asArray(), read(x)).write(out.resolve("input.npz"));
+      long[] c = new long[n];
+      classes.asRawTensor().data().asLongs().read(c);
+      new Npz().floats("logits", logits.shape().asArray(), read(logits))
+          .floats("probabilities", probabilities.shape().asArray(), read(probabilities))
+          .longs("classes", new long[] {n}, c)
+          .write(out.resolve("expected.npz"));
+    }
+  }
+
+  static float[] read(TFloat32 t) {
+    float[] v = new float[(int) t.shape().size()];
+    t.asRawTensor().data().asFloats().read(v);
+    return v;
+  }
+
+  static void copyTree(Path from, Path to) throws Exception {
+    try (Stream<Path> s = Files.walk(from)) {
+      for (Path p : s.toList()) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    }
+  }
+
+  static void deleteTree(Path root) throws Exception {
+    if (Files.exists(root)) {
+      try (Stream<Path> s = Files.walk(root)) {
+        for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
+  }
+}
