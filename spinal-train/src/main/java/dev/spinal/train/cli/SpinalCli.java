@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
       GradFlowCommand.class,
       DataCommand.class,
       BenchCommand.class,
+      TransferBenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class SpinalCli implements Runnable {
