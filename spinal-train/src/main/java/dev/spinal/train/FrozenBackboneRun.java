@@ -165,6 +165,22 @@ final class FrozenBackboneRun {
     }
   }
 
+  /**
+   * Exports a frozen run's head checkpoint with its backbone (what {@code spinal export} does for a
+   * run whose backbone is a frozen SavedModel: its checkpoints hold the head graph only).
+   */
+  static Path exportCheckpoint(TrainConfig config, Path checkpoint, ImageDataset train, Path base,
+      Map<String, Object> metadata) throws IOException {
+    SavedModelBackbone backbone = (SavedModelBackbone) Backbones.resolve(config.backbone(), train.height(),
+        train.width(), train.channels(), false);
+    FlattenBackbone features = new FlattenBackbone(1, 1, backbone.featureSize());
+    try (TrainingGraph head = TrainingGraph.build(config, features, train.numClasses(), new float[] {0f},
+        new float[] {1f}, null)) {
+      Checkpoints.restore(head.session(), checkpoint);
+      return exportWithBackbone(config, backbone, head, train, base, metadata, null);
+    }
+  }
+
   /** A seeded permutation of {@code [0, n)}, a function of (seed, epoch) only: resume sees the same order. */
   static int[] permutation(int n, long seed, int epoch) {
     int[] order = new int[n];

@@ -111,6 +111,20 @@ public final class Trainer {
     }
   }
 
+  /**
+   * Exports checkpoint {@code checkpoint} of a run with a frozen SavedModel backbone (whose
+   * checkpoints hold the head only) as backbone + head, the next version under {@code base}.
+   */
+  public static Path exportFrozenBackboneCheckpoint(TrainConfig config, Path checkpoint, ImageDataset train,
+      Path base, Map<String, Object> metadata) throws IOException {
+    return FrozenBackboneRun.exportCheckpoint(config, checkpoint, train, base, new LinkedHashMap<>(metadata));
+  }
+
+  /** True when {@code config}'s checkpoints hold a head trained on cached SavedModel-backbone features. */
+  public static boolean isFrozenBackboneRun(TrainConfig config) {
+    return !Backbones.isBuiltIn(config.backbone()) && !config.fineTune();
+  }
+
   /** Loads the configured dataset. */
   static DatasetSplits loadData(TrainConfig config) {
     return loadData(config.dataset(), config.dataPath() == null ? null : Path.of(config.dataPath()),

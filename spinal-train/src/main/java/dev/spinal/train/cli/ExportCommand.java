@@ -35,6 +35,12 @@ final class ExportCommand implements Callable<Integer> {
     DatasetSplits data = dev.spinal.train.cli.EvalCommand.load(config.dataset(),
         config.dataPath() == null ? null : Path.of(config.dataPath()), config.limit(), config.seed());
     var train = data.train();
+    if (dev.spinal.train.Trainer.isFrozenBackboneRun(config)) {
+      Path written = dev.spinal.train.Trainer.exportFrozenBackboneCheckpoint(config, from, train, out,
+          Map.of("config", config, "checkpoint", from.toString()));
+      System.out.println("exported " + from + " (head) with backbone " + config.backbone() + " to " + written);
+      return 0;
+    }
     Backbone backbone = Backbones.resolve(config.backbone(), train.height(), train.width(), train.channels());
     Normalization norm = DatasetId.fromKey(config.dataset()).paperNormalization();
     float[] mean = expand(norm.mean(), train.channels());
