@@ -26,6 +26,7 @@ import picocli.CommandLine.Option;
       DataCommand.class,
       BenchCommand.class,
       TransferBenchCommand.class,
+      dev.spinal.train.peers.PeersCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class SpinalCli implements Runnable {
