@@ -107,6 +107,29 @@ class ResumeAndExportTest {
     assertThat((double) correct / data.test().size()).isEqualTo(uninterrupted.testAccuracy());
   }
 
+  /** `spinal predict` on an image file: decodes the PNG, sizes it to the model, prints class names. */
+  @Test
+  void predictCommandClassifiesAnImageFile() throws IOException {
+    DatasetSplits data = Trainer.loadData(config());
+    byte[] pixels = data.test().image(0);
+    java.awt.image.BufferedImage png =
+        new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+    png.getRaster().setDataElements(0, 0, 28, 28, pixels);
+    Path file = dir.resolve("test0.png");
+    javax.imageio.ImageIO.write(png, "png", file.toFile());
+
+    long expected;
+    try (ExportedModel model = ExportedModel.load(dir.resolve("export"));
+        BatchStream one = BatchStream.builder(data.test().first(1)).batchSize(1).normalize(Normalization.UNIT).build();
+        Batch b = one.next()) {
+      expected = model.classify(b.images())[0];
+    }
+    String className = data.test().classNames().get((int) expected);
+    CliTest.Run r = CliTest.run("predict", "--model", dir.resolve("export").toString(), "--top", "1", file.toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out().strip()).startsWith(file + ": " + className + " ");
+  }
+
   @Test
   void newExportsTakeTheNextVersionAndNeverOverwrite() throws IOException {
     Path base = dir.resolve("versions");

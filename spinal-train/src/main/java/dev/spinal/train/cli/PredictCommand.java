@@ -30,6 +30,8 @@ final class PredictCommand implements Callable<Integer> {
   @Option(names = "--top", defaultValue = "3", description = "Classes to show per image.") int top;
   @Parameters(arity = "0..*", description = "Image files.") List<Path> images = List.of();
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
     if (dataset != null) {
@@ -67,9 +69,10 @@ final class PredictCommand implements Callable<Integer> {
             String name = cls < m.classNames().size() ? m.classNames().get(cls) : Integer.toString(cls);
             line.append(String.format(" %s %.1f%%", name, 100 * p[cls]));
           }
-          System.out.println(line);
+          spec.commandLine().getOut().println(line);
         }
       }
+      spec.commandLine().getOut().flush();
       return 0;
     }
   }
