@@ -33,7 +33,7 @@ public enum Recipe {
       config("caltech101", "saved-models/wide_resnet101", 200, 4, 0.3, false, OptimizerKind.SGD, 0.001, 0.9, 16, 16, "step:7:0.1")),
   FASHION_MNIST_VGG5("fashion-mnist-vgg5", "Fashion-MNIST (not in the paper's table), VGG-5, width 64, Adam"
       + " lr 0.001 for 2 epochs then 0.0002 for the third: sized to train in ~10 minutes on 2 CPU cores (the main"
-      + " job; measured 93.17% test). For a longer run: --epochs 30 --schedule plateau-cube.",
+      + " job; measured 93.17% test). Longer: --epochs 10 --schedule step:4:0.2 (35 min, 93.67% measured).",
       config("fashion-mnist", "vgg5", 64, 4, 0.2, false, OptimizerKind.ADAM, 0.001, 0, 64, 3, "step:2:0.2"));
 
   private final String cliName;

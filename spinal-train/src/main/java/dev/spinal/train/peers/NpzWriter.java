@@ -52,6 +52,13 @@ public final class NpzWriter implements AutoCloseable {
     put(name, "<i4", shape, data.array());
   }
 
+  public void putLongs(String name, long[] shape, long[] values) throws IOException {
+    checkSize(name, shape, values.length);
+    ByteBuffer data = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+    data.asLongBuffer().put(values);
+    put(name, "<i8", shape, data.array());
+  }
+
   private static void checkSize(String name, long[] shape, int length) {
     long n = 1;
     for (long d : shape) {

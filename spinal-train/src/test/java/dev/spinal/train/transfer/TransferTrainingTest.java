@@ -14,6 +14,7 @@ import dev.spinal.train.OptimizerKind;
 import dev.spinal.train.TrainConfig;
 import dev.spinal.train.TrainResult;
 import dev.spinal.train.Trainer;
+import dev.spinal.train.peers.NpzWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -170,13 +171,16 @@ class TransferTrainingTest {
       TFloat32 logits = (TFloat32) r.get("logits").orElseThrow();
       TFloat32 probabilities = (TFloat32) r.get("probabilities").orElseThrow();
       TInt64 classes = (TInt64) r.get("classes").orElseThrow();
-      new Npz().floats("images", x.shape().asArray(), read(x)).write(out.resolve("input.npz"));
+      try (NpzWriter input = NpzWriter.create(out.resolve("input.npz"))) {
+        input.putFloats("images", x.shape().asArray(), read(x));
+      }
       long[] c = new long[n];
       classes.asRawTensor().data().asLongs().read(c);
-      new Npz().floats("logits", logits.shape().asArray(), read(logits))
-          .floats("probabilities", probabilities.shape().asArray(), read(probabilities))
-          .longs("classes", new long[] {n}, c)
-          .write(out.resolve("expected.npz"));
+      try (NpzWriter expected = NpzWriter.create(out.resolve("expected.npz"))) {
+        expected.putFloats("logits", logits.shape().asArray(), read(logits));
+        expected.putFloats("probabilities", probabilities.shape().asArray(), read(probabilities));
+        expected.putLongs("classes", new long[] {n}, c);
+      }
     }
   }
 
