@@ -53,6 +53,24 @@ public final class Normalization {
     return std.clone();
   }
 
+  /** The mean for each of {@code channels} channels (a single value applies to every channel). */
+  public float[] mean(int channels) {
+    float[] m = new float[channels];
+    for (int c = 0; c < channels; c++) {
+      m[c] = mean[pick(c, channels)];
+    }
+    return m;
+  }
+
+  /** The standard deviation for each of {@code channels} channels. */
+  public float[] std(int channels) {
+    float[] s = new float[channels];
+    for (int c = 0; c < channels; c++) {
+      s[c] = std[pick(c, channels)];
+    }
+    return s;
+  }
+
   /** {@code scale[c]} such that {@code out = pixel * scale[c] + bias[c]}, for {@code channels} channels. */
   float[] scale(int channels) {
     float[] s = new float[channels];

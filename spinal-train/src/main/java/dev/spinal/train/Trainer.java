@@ -195,7 +195,7 @@ public final class Trainer {
     Runtime.getRuntime().addShutdownHook(hook);
     Checkpoints checkpoints = new Checkpoints(options.runDir(), config.keepCheckpoints());
     try (TrainingGraph model = TrainingGraph.build(config, backbone, train.numClasses(),
-            channelValues(norm.mean(), train.channels()), channelValues(norm.std(), train.channels()),
+            norm.mean(train.channels()), norm.std(train.channels()),
             options.sessionConfig());
         TensorBoardWriter board = new TensorBoardWriter(options.runDir().resolve("tensorboard"))) {
       RunState state = RunState.start(config.learningRate());
@@ -270,15 +270,6 @@ public final class Trainer {
         // the JVM is exiting (Ctrl-C): the hook is running and waits for `stopped`
       }
     }
-  }
-
-  private static float[] channelValues(float[] values, int channels) {
-    if (values.length == channels) {
-      return values;
-    }
-    float[] out = new float[channels];
-    java.util.Arrays.fill(out, values[0]);
-    return out;
   }
 
   private Map<String, Object> exportMetadata(EpochMetrics best, Normalization norm, ImageDataset train) {

@@ -11,23 +11,17 @@ import dev.spinal.datasets.DataOptions;
 import dev.spinal.datasets.Datasets;
 import dev.spinal.datasets.ImageDataset;
 import dev.spinal.datasets.Normalization;
-import dev.spinal.train.OptimizerKind;
-import dev.spinal.train.TrainConfig;
 import dev.spinal.train.TrainingGraph;
+import dev.spinal.train.peers.SpinalSpeed;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -55,7 +49,7 @@ final class BenchCommand implements Callable<Integer> {
     System.out.printf("TF MatMul 2048^3 float32:                 %8.1f GFLOP/s%n", matmul);
 
     Backbone vgg = new Vgg5Backbone();
-    double vggRate = trainRate(vgg, 256, 64, 10, 64, steps);
+    double vggRate = trainRate(vgg, 64, 10, 64, steps);
     long head = HeadKind.PROGRESSIVE.create(spec(256, 64, 10)).flopsPerExample();
     double vggGflops = vggRate * 3.0 * (vgg.flopsPerExample() + head) / 1e9;
     System.out.printf("VGG-5 + progressive, batch 64, train:     %8.1f images/s  %6.1f GFLOP/s  (%.2f of MatMul)%n",
@@ -64,14 +58,14 @@ final class BenchCommand implements Callable<Integer> {
     Backbone features = new FlattenBackbone(1, 1, 2048);
     long headFlops = HeadKind.PROGRESSIVE.create(spec(2048, 1024, 250)).flopsPerExample();
     for (int batch : new int[] {16, 256}) {
-      double rate = trainRate(features, 2048, 1024, 250, batch, headSteps);
+      double rate = trainRate(features, 1024, 250, batch, headSteps);
       double gflops = rate * 3.0 * headFlops / 1e9;
       System.out.printf("head alone 2048->1024x4->250, batch %3d:  %8.1f images/s  %6.1f GFLOP/s  (%.2f of MatMul)%n",
           batch, rate, gflops, gflops / matmul);
     }
     dataWait();
     long rssBefore = rssKb();
-    trainRate(features, 2048, 1024, 250, 16, rssSteps);
+    trainRate(features, 1024, 250, 16, rssSteps);
     long rssAfter = rssKb();
     System.out.printf("RSS: %d MB at start, %d MB before and %d MB after %d head steps (batch 16)%n",
         rssStart / 1024, rssBefore / 1024, rssAfter / 1024, rssSteps);
@@ -82,38 +76,12 @@ final class BenchCommand implements Callable<Integer> {
     return HeadSpec.builder().inputSize(in).width(width).depth(4).classes(classes).build();
   }
 
-  private static TrainConfig config(long width, int batch) {
-    return new TrainConfig("bench", null, 0, "bench", HeadKind.PROGRESSIVE, width, 4, 0.2, false,
-        OptimizerKind.ADAM, 0.001, 0.9, batch, 1, "constant", 1, false, 1);
-  }
-
   /** Training images/s on fixed random data fed from Java (after 5 warm-up steps). */
-  static double trainRate(Backbone backbone, long featureSize, long width, int classes, int batch, int steps) {
-    Shape hwc = backbone.imageShape();
-    int pixels = (int) (hwc.size() * batch);
-    float[] x = new float[pixels];
-    Random random = new Random(1);
-    for (int i = 0; i < x.length; i++) {
-      x[i] = random.nextFloat();
-    }
-    int[] y = new int[batch];
-    for (int i = 0; i < batch; i++) {
-      y[i] = random.nextInt(classes);
-    }
-    int c = (int) hwc.get(2);
-    float[] mean = new float[c];
-    float[] std = new float[c];
-    Arrays.fill(std, 1f);
-    try (TrainingGraph model = TrainingGraph.build(config(width, batch), backbone, classes, mean, std, null);
-        TFloat32 images = TrainingGraph.imagesTensor(x, batch, hwc);
-        TInt32 labels = TInt32.tensorOf(Shape.of(batch), DataBuffers.of(y, true, false))) {
-      for (int s = 0; s < 5; s++) {
-        model.trainStep(images, labels, s);
-      }
+  static double trainRate(Backbone backbone, long width, int classes, int batch, int steps) {
+    try (SpinalSpeed.Model model = new SpinalSpeed.Model(backbone, width, classes, batch, null)) {
+      model.steps(5);
       long start = System.nanoTime();
-      for (int s = 0; s < steps; s++) {
-        model.trainStep(images, labels, s);
-      }
+      model.steps(steps);
       return (double) steps * batch / ((System.nanoTime() - start) / 1e9);
     }
   }
@@ -129,7 +97,7 @@ final class BenchCommand implements Callable<Integer> {
     }
     float[] mean = {0.1307f};
     float[] std = {0.3081f};
-    try (TrainingGraph model = TrainingGraph.build(config(64, 64), new Vgg5Backbone(), 10, mean, std, null);
+    try (TrainingGraph model = TrainingGraph.build(SpinalSpeed.config(64, 64), new Vgg5Backbone(), 10, mean, std, null);
         BatchStream stream = BatchStream.builder(train).batchSize(64).shuffle(1)
             .augment(dev.spinal.datasets.Augmentations.mnistPaperTrain()).normalize(Normalization.UNIT)
             .prefetch(3).dropLast(true).build()) {

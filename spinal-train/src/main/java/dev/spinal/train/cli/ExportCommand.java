@@ -43,8 +43,8 @@ final class ExportCommand implements Callable<Integer> {
     }
     Backbone backbone = Backbones.resolve(config.backbone(), train.height(), train.width(), train.channels());
     Normalization norm = DatasetId.fromKey(config.dataset()).paperNormalization();
-    float[] mean = expand(norm.mean(), train.channels());
-    float[] std = expand(norm.std(), train.channels());
+    float[] mean = norm.mean(train.channels());
+    float[] std = norm.std(train.channels());
     try (TrainingGraph model = TrainingGraph.build(config, backbone, train.numClasses(), mean, std, null)) {
       Checkpoints.restore(model.session(), from);
       Path written = ModelExporter.export(model, out, train.classNames(),
@@ -54,12 +54,4 @@ final class ExportCommand implements Callable<Integer> {
     return 0;
   }
 
-  static float[] expand(float[] values, int channels) {
-    if (values.length == channels) {
-      return values;
-    }
-    float[] out = new float[channels];
-    java.util.Arrays.fill(out, values[0]);
-    return out;
-  }
 }

@@ -18,11 +18,11 @@ import org.tensorflow.types.TInt32;
  * lr 0.001, dropout 0.2, batch-norm updates) on one fixed random batch fed from Java, the way
  * {@code spinal bench} measures it.
  */
-final class SpinalSpeed {
+public final class SpinalSpeed {
 
   private SpinalSpeed() {}
 
-  static TrainConfig config(long width, int batch) {
+  public static TrainConfig config(long width, int batch) {
     return new TrainConfig("bench", null, 0, "bench", HeadKind.PROGRESSIVE, width, 4, 0.2, false,
         OptimizerKind.ADAM, 0.001, 0.9, batch, 1, "constant", 1, false, 1);
   }
@@ -36,14 +36,14 @@ final class SpinalSpeed {
   }
 
   /** A model of {@code backbone} + progressive head, its fixed batch, ready to step. */
-  static final class Model implements AutoCloseable {
+  public static final class Model implements AutoCloseable {
     final TrainingGraph graph;
     final TFloat32 images;
     final TInt32 labels;
     final int batch;
     long step;
 
-    Model(Backbone backbone, long width, int classes, int batch, ConfigProto session) {
+    public Model(Backbone backbone, long width, int classes, int batch, ConfigProto session) {
       this.batch = batch;
       Shape hwc = backbone.imageShape();
       float[] x = new float[(int) (hwc.size() * batch)];
@@ -71,7 +71,7 @@ final class SpinalSpeed {
     }
 
     /** Runs {@code steps} training steps; returns the last loss. */
-    double steps(int steps) {
+    public double steps(int steps) {
       double loss = Double.NaN;
       for (int s = 0; s < steps; s++) {
         loss = graph.trainStep(images, labels, step++).loss();
