@@ -3,14 +3,16 @@
 # requirements.txt into it only when that file changed since the last install (a SHA-256 stamp
 # in the venv). Quick when already done. The last line printed is the venv's python path, so a
 # caller can do:  PY=$(bash saved-models/setup-python.sh | tail -n 1)
+# Optional arguments REQUIREMENTS VENV install another requirements file into another venv
+# (benchmarks/peers/setup-torch.sh uses this for the PyTorch peer).
 #
 # Environment: SPINAL_VENV  venv directory (default $HOME/.cache/spinal/venv)
 #              SPINAL_PYTHON  interpreter used to create it (default python3)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-req="$here/requirements.txt"
-venv="${SPINAL_VENV:-$HOME/.cache/spinal/venv}"
+req="${1:-$here/requirements.txt}"
+venv="${2:-${SPINAL_VENV:-$HOME/.cache/spinal/venv}}"
 base_python="${SPINAL_PYTHON:-python3}"
 stamp="$venv/.spinal-requirements.sha256"
 
@@ -28,7 +30,7 @@ if [[ "$want" != "$have" ]]; then
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req" >&2
   echo "$want" > "$stamp"
 else
-  echo "setup-python: $venv is up to date with requirements.txt" >&2
+  echo "setup-python: $venv is up to date with $(basename "$req")" >&2
 fi
 
 echo "$venv/bin/python"
