@@ -21,10 +21,14 @@ import org.tensorflow.types.TInt64;
  * switch, the trainable variables, the non-trainable state (batch-norm moving statistics) and the
  * ops that update that state in a training step.
  *
- * <p>One graph holds both modes. {@link #training()} is a scalar {@code PlaceholderWithDefault}
- * named {@value #TRAINING_INPUT} whose default is {@code false}, so an exported {@code serving_default}
- * signature runs inference (dropout off, batch norm on moving statistics) without an extra input;
- * a trainer feeds {@code true}. A second input, {@link #step()}, seeds per-step randomness.
+ * <p>A context has a {@link Mode}. In {@link Mode#SWITCHED} one graph holds both modes:
+ * {@link #training()} is a scalar {@code PlaceholderWithDefault} named {@value #TRAINING_INPUT} whose
+ * default is {@code false}, so an exported {@code serving_default} signature runs inference (dropout
+ * off, batch norm on moving statistics) without an extra input, and a trainer feeds {@code true}. The
+ * price is that layers build both behaviours and select one per step, so every step computes (and
+ * differentiates) both. {@link Mode#TRAINING} and {@link Mode#INFERENCE} build one behaviour only:
+ * what a trainer's step graph and an exported model use. A second input, {@link #step()}, seeds
+ * per-step randomness.
  *
  * <p>A context made by {@link #withSubScope(String)} shares the variable lists and the seed sequence
  * with its parent, so names nest ({@code head/layer2/kernel}) while everything is collected in one place.
@@ -37,7 +41,28 @@ public final class GraphContext {
   /** Name of the int64 {@code step} input that seeds per-step randomness (dropout masks). */
   public static final String STEP_INPUT = "step";
 
+  /** Which behaviour the layers of a context build. */
+  public enum Mode {
+    /** Both behaviours, picked per step by the {@code training} input (default inference). */
+    SWITCHED,
+    /** Training behaviour only (batch statistics, dropout on); {@code training} defaults to true. */
+    TRAINING,
+    /**
+     * Inference behaviour only (moving statistics, no dropout, no state updates). Batch norms that
+     * follow a convolution are folded into a copy of its kernel and bias ({@code folded_kernel},
+     * {@code folded_bias}): after the model's variables change (a restore, a copy from a training
+     * graph) run {@link #derivedUpdates()} to recompute them.
+     */
+    INFERENCE;
+
+    /** True if the mode's {@code training} input defaults to true. */
+    boolean trainingByDefault() {
+      return this == TRAINING;
+    }
+  }
+
   private final Ops tf;
+  private final Mode mode;
   private final PlaceholderWithDefault<TBool> training;
   private final PlaceholderWithDefault<TInt64> step;
   private final State state;
@@ -48,6 +73,7 @@ public final class GraphContext {
     final List<Variable<?>> trainable = new ArrayList<>();
     final List<Variable<?>> nonTrainable = new ArrayList<>();
     final List<Op> updates = new ArrayList<>();
+    final List<Op> derivedUpdates = new ArrayList<>();
 
     State(long baseSeed) {
       this.baseSeed = baseSeed;
@@ -56,10 +82,12 @@ public final class GraphContext {
 
   private GraphContext(
       Ops tf,
+      Mode mode,
       PlaceholderWithDefault<TBool> training,
       PlaceholderWithDefault<TInt64> step,
       State state) {
     this.tf = tf;
+    this.mode = mode;
     this.training = training;
     this.step = step;
     this.state = state;
@@ -73,19 +101,34 @@ public final class GraphContext {
    *     build order give the same graph
    */
   public static GraphContext create(Graph graph, long seed) {
+    return create(graph, seed, Mode.SWITCHED);
+  }
+
+  /**
+   * Creates the context of a new model in {@code graph} whose layers build {@code mode}'s behaviour.
+   * The same seed and build order give the same variable names and initial values in every mode, so
+   * variables can be copied by name between a {@link Mode#TRAINING} and a {@link Mode#INFERENCE} graph.
+   */
+  public static GraphContext create(Graph graph, long seed, Mode mode) {
     MissingGradients.register();
     Ops tf = Ops.create(graph);
     PlaceholderWithDefault<TBool> training =
-        tf.withName(TRAINING_INPUT).placeholderWithDefault(tf.constant(false), Shape.scalar());
+        tf.withName(TRAINING_INPUT)
+            .placeholderWithDefault(tf.constant(mode.trainingByDefault()), Shape.scalar());
     PlaceholderWithDefault<TInt64> step =
         tf.withName(STEP_INPUT).placeholderWithDefault(tf.constant(0L), Shape.scalar());
-    return new GraphContext(tf, training, step, new State(seed));
+    return new GraphContext(tf, mode, training, step, new State(seed));
   }
 
   /** A context whose ops are named under {@code name/}, sharing this context's collections. */
   public GraphContext withSubScope(String name) {
     checkArgument(!name.isBlank(), "sub-scope name must not be blank");
-    return new GraphContext(tf.withSubScope(name), training, step, state);
+    return new GraphContext(tf.withSubScope(name), mode, training, step, state);
+  }
+
+  /** Which behaviour this context's layers build. */
+  public Mode mode() {
+    return mode;
   }
 
   /** The ops builder, scoped to this context's name. */
@@ -93,7 +136,11 @@ public final class GraphContext {
     return tf;
   }
 
-  /** Scalar boolean: {@code true} in a training step, {@code false} (the default) otherwise. */
+  /**
+   * Scalar boolean: {@code true} in a training step, {@code false} (the default) otherwise. Only a
+   * {@link Mode#SWITCHED} graph reads it; in the fixed modes it is kept (defaulting to the mode) so
+   * that feeds and signatures naming it still work.
+   */
   public PlaceholderWithDefault<TBool> training() {
     return training;
   }
@@ -135,6 +182,22 @@ public final class GraphContext {
   /** Records an op a training step must run besides the optimizer (e.g. a moving-average update). */
   public void addUpdate(Op update) {
     state.updates.add(update);
+  }
+
+  /**
+   * Records an op that recomputes a derived variable (a folded batch norm's kernel) from the model's
+   * variables; see {@link Mode#INFERENCE}.
+   */
+  public void addDerivedUpdate(Op update) {
+    state.derivedUpdates.add(update);
+  }
+
+  /**
+   * Ops to run after the model's variables were set (restored or copied in), so that derived
+   * variables match them. Empty except in {@link Mode#INFERENCE} graphs with convolutions.
+   */
+  public List<Op> derivedUpdates() {
+    return ImmutableList.copyOf(state.derivedUpdates);
   }
 
   /** Trainable variables in creation order. */

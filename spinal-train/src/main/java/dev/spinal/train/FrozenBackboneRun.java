@@ -236,27 +236,6 @@ final class FrozenBackboneRun {
   static void copyVariables(TrainingGraph from, TrainingGraph to) {
     List<Variable<?>> source = new ArrayList<>(from.context().trainableVariables());
     source.addAll(from.context().nonTrainableVariables());
-    Graph target = to.graph();
-    Ops tf = Ops.create(target).withSubScope("spinal_copy");
-    Session.Runner fetch = from.session().runner();
-    source.forEach(fetch::fetch);
-    try (Result values = fetch.run()) {
-      Session.Runner assign = to.session().runner();
-      for (int i = 0; i < source.size(); i++) {
-        String name = source.get(i).op().name();
-        var op = target.operation(name);
-        if (op == null) {
-          throw new IllegalStateException("the export graph has no variable " + name + " to copy the trained"
-              + " head into");
-        }
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        Variable<TFloat32> v = new Variable(op);
-        Ops one = tf.withSubScope("v" + i);
-        Placeholder<TFloat32> value = one.withName("value").placeholder(TFloat32.class,
-            Placeholder.shape(Shape.of(values.get(i).shape().asArray())));
-        assign.feed(value, values.get(i)).addTarget(one.withName("assign").assign(v, value));
-      }
-      assign.run();
-    }
+    VariableCopy.prepare(source, to.graph()).copy(from.session(), to.session());
   }
 }

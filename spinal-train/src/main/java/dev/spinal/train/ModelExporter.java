@@ -37,8 +37,12 @@ public final class ModelExporter {
 
   private ModelExporter() {}
 
-  /** Exports {@code model}'s session as the next version under {@code base}; returns its folder. */
-  public static Path export(TrainingGraph model, Path base, List<String> classNames,
+  /**
+   * Exports {@code trained}'s inference graph ({@link TrainingGraph#inference()}: no dropout, batch
+   * norm on moving statistics, no optimizer ops or slots) with its current weights as the next version
+   * under {@code base}; returns its folder.
+   */
+  public static Path export(TrainingGraph trained, Path base, List<String> classNames,
       Map<String, Object> metadata) throws IOException {
     Files.createDirectories(base);
     long version = nextVersion(base);
@@ -46,6 +50,7 @@ public final class ModelExporter {
     Path tmp = Files.createTempDirectory(base, ".tmp-export-");
     Files.delete(tmp); // the exporter wants to create the folder itself
     try {
+      ModelGraph model = trained.inference();
       Signature signature = Signature.builder()
           .key(Signature.DEFAULT_KEY)
           .methodName("tensorflow/serving/predict")

@@ -1,35 +1,38 @@
 package dev.spinal.train;
 
-import dev.spinal.core.Classifier;
 import dev.spinal.core.GraphContext;
 import dev.spinal.core.backbones.Backbone;
-import dev.spinal.core.heads.Head;
-import dev.spinal.core.heads.HeadSpec;
-import dev.spinal.core.losses.CrossEntropy;
 import dev.spinal.train.optim.ScheduledOptimizer;
 import dev.spinal.train.transfer.SavedModelBackbone;
+import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Graph;
-import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
-import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
 import org.tensorflow.proto.ConfigProto;
-import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
 /**
- * The graph and session of one training run: {@code images} {@code [-1, H, W, C]} (pixels scaled to
+ * The graphs and sessions of one training run: {@code images} {@code [-1, H, W, C]} (pixels scaled to
  * [0, 1]; the graph normalizes them with the dataset's mean and std, so an exported model needs no
  * preprocessing beyond /255) and {@code labels} {@code [-1]} in, the classifier's outputs, the mean
  * cross-entropy, the number of correct predictions, and one op that runs a training step (optimizer
  * update plus batch-norm moving averages).
+ *
+ * <p>Two graphs, built alike from the same seed so that their variables have the same names: the
+ * training graph ({@link GraphContext.Mode#TRAINING}: batch statistics, dropout, optimizer) that
+ * {@link #trainStep} runs and {@link #session()} checkpoints, and an inference graph
+ * ({@link GraphContext.Mode#INFERENCE}: moving statistics, no dropout, no training ops) that
+ * {@link #evaluate}, {@link #predict} and exports run. One graph with a {@code training} switch would
+ * compute and differentiate both batch-norm behaviours in every step; measured in BENCHMARKS.md.
+ * The inference graph is built on first use and its variables are copied from the training session
+ * whenever they may have changed (after a training step or any use of {@link #session()}).
  *
  * <p>With a {@link SavedModelBackbone} the image input is the one the backbone imports (same shape and
  * scaling, its own preprocessing instead of the dataset's mean/std), and its weights are copied in
@@ -40,100 +43,47 @@ public final class TrainingGraph implements AutoCloseable {
   public static final String IMAGES = "images";
   public static final String LABELS = "labels";
 
-  private final Graph graph;
-  private final GraphContext ctx;
-  private final Placeholder<TFloat32> images;
-  private final Placeholder<TInt32> labels;
-  private final Classifier classifier;
-  private final Operand<TFloat32> loss;
-  private final Operand<TInt32> correct;
+  private final ModelGraph model;
   private final Op trainStep;
   private final ScheduledOptimizer optimizer;
-  private final Session session;
-  private final Op savedModelInit;
+  private final Builder builder;
+  private ModelGraph inference;
+  private VariableCopy toInference;
+  private boolean inferenceStale = true;
 
-  private TrainingGraph(Graph graph, GraphContext ctx, Placeholder<TFloat32> images,
-      Placeholder<TInt32> labels, Classifier classifier, Operand<TFloat32> loss,
-      Operand<TInt32> correct, Op trainStep, ScheduledOptimizer optimizer, Session session,
-      Op savedModelInit) {
-    this.savedModelInit = savedModelInit;
-    this.graph = graph;
-    this.ctx = ctx;
-    this.images = images;
-    this.labels = labels;
-    this.classifier = classifier;
-    this.loss = loss;
-    this.correct = correct;
+  /** What both graphs are built from. */
+  private record Builder(TrainConfig config, Backbone backbone, int classes, float[] mean, float[] std,
+      ConfigProto sessionConfig) {
+
+    ModelGraph build(GraphContext.Mode mode, java.util.function.Function<ModelGraph.Parts, Op> addTraining) {
+      return ModelGraph.build(mode, config, backbone, classes, mean, std, sessionConfig, addTraining);
+    }
+  }
+
+  private TrainingGraph(ModelGraph model, Op trainStep, ScheduledOptimizer optimizer, Builder builder) {
+    this.model = model;
     this.trainStep = trainStep;
     this.optimizer = optimizer;
-    this.session = session;
+    this.builder = builder;
   }
 
   /**
-   * Builds the graph and opens its session (variables initialized).
+   * Builds the training graph and opens its session (variables initialized).
    *
    * @param mean per-channel mean of [0,1]-scaled pixels, {@code std} likewise
    */
   public static TrainingGraph build(TrainConfig config, Backbone backbone, int classes, float[] mean,
       float[] std, ConfigProto sessionConfig) {
-    Graph graph = new Graph();
-    try {
-      GraphContext ctx = GraphContext.create(graph, config.seed());
-      Ops tf = ctx.tf();
-      Shape hwc = backbone.imageShape();
-      Placeholder<TFloat32> images;
-      Operand<TFloat32> normalized;
-      Op savedModelInit = null;
-      if (backbone instanceof SavedModelBackbone savedModel) {
-        // the backbone brings its own input and preprocessing (backbone.json); mean/std do not apply
-        SavedModelBackbone.Imported imported = savedModel.importInto(ctx);
-        images = imported.images();
-        savedModelInit = imported.savedModelInit();
-        normalized = images;
-      } else {
-        images = tf.withName(IMAGES).placeholder(TFloat32.class,
-            Placeholder.shape(Shape.of(-1, hwc.get(0), hwc.get(1), hwc.get(2))));
-        normalized = normalize(tf, images, mean, std);
-      }
-      Placeholder<TInt32> labels =
-          tf.withName(LABELS).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
-      HeadSpec spec = HeadSpec.builder()
-          .inputSize(backbone.featureSize())
-          .width(config.width())
-          .depth(config.depth())
-          .classes(classes)
-          .dropout(config.dropout())
-          .batchNorm(config.batchNorm())
-          .build();
-      Head head = config.head().create(spec);
-      Classifier classifier = Classifier.build(ctx, normalized, backbone, head);
-      Operand<TFloat32> loss = tf.withName("loss").identity(CrossEntropy.mean(tf, labels, classifier.logits()));
-      Operand<TInt32> correct = tf.withName("correct").reduceSum(
-          tf.dtypes.cast(tf.math.equal(classifier.classes(), tf.dtypes.cast(labels, TInt64.class)), TInt32.class),
-          tf.constant(0));
-      ScheduledOptimizer optimizer =
-          config.optimizer().create(graph, config.learningRate(), config.momentum());
-      Op trainStep = optimizer.minimize(loss, ctx.trainableVariables(), ctx.updateOps());
-      Session session = sessionConfig == null ? new Session(graph) : new Session(graph, sessionConfig);
-      session.initialize();
-      if (backbone instanceof SavedModelBackbone savedModel) {
-        savedModel.restoreWeights(session);
-      }
-      return new TrainingGraph(graph, ctx, images, labels, classifier, loss, correct, trainStep, optimizer, session,
-          savedModelInit);
-    } catch (RuntimeException e) {
-      graph.close();
-      throw e;
-    }
-  }
-
-  private static Operand<TFloat32> normalize(Ops tf, Operand<TFloat32> images, float[] mean, float[] std) {
-    float[] inverse = new float[std.length];
-    for (int i = 0; i < std.length; i++) {
-      inverse[i] = 1f / std[i];
-    }
-    Operand<TFloat32> centered = tf.math.sub(images, tf.constant(mean));
-    return tf.withName("normalized").math.mul(centered, tf.constant(inverse));
+    Builder builder = new Builder(config, backbone, classes, mean, std, sessionConfig);
+    ScheduledOptimizer[] optimizer = new ScheduledOptimizer[1];
+    Op[] trainStep = new Op[1];
+    ModelGraph model = builder.build(GraphContext.Mode.TRAINING, parts -> {
+      optimizer[0] = config.optimizer().create(parts.graph(), config.learningRate(), config.momentum());
+      trainStep[0] = optimizer[0].minimize(parts.loss(), parts.ctx().trainableVariables(),
+          parts.ctx().updateOps());
+      return trainStep[0];
+    });
+    return new TrainingGraph(model, trainStep[0], optimizer[0], builder);
   }
 
   /** Loss and correct count of one batch. */
@@ -141,16 +91,15 @@ public final class TrainingGraph implements AutoCloseable {
 
   /** Runs one training step on a batch at global step {@code step}. */
   public StepResult trainStep(TFloat32 batchImages, TInt32 batchLabels, long step) {
-    try (TBool on = TBool.scalarOf(true);
-        TInt64 stepTensor = TInt64.scalarOf(step);
-        Result r = session.runner()
-            .feed(images, batchImages)
-            .feed(labels, batchLabels)
-            .feed(ctx.training(), on)
-            .feed(ctx.step(), stepTensor)
+    inferenceStale = true;
+    try (TInt64 stepTensor = TInt64.scalarOf(step);
+        Result r = model.session().runner()
+            .feed(model.images(), batchImages)
+            .feed(model.labels(), batchLabels)
+            .feed(model.ctx().step(), stepTensor)
             .addTarget(trainStep)
-            .fetch(loss)
-            .fetch(correct)
+            .fetch(model.loss())
+            .fetch(model.correct())
             .run()) {
       return new StepResult(((TFloat32) r.get(0)).getFloat(), ((TInt32) r.get(1)).getInt());
     }
@@ -158,11 +107,12 @@ public final class TrainingGraph implements AutoCloseable {
 
   /** Loss and correct count of one batch in inference mode. */
   public StepResult evaluate(TFloat32 batchImages, TInt32 batchLabels) {
-    try (Result r = session.runner()
-        .feed(images, batchImages)
-        .feed(labels, batchLabels)
-        .fetch(loss)
-        .fetch(correct)
+    ModelGraph m = inference();
+    try (Result r = m.session().runner()
+        .feed(m.images(), batchImages)
+        .feed(m.labels(), batchLabels)
+        .fetch(m.loss())
+        .fetch(m.correct())
         .run()) {
       return new StepResult(((TFloat32) r.get(0)).getFloat(), ((TInt32) r.get(1)).getInt());
     }
@@ -170,7 +120,8 @@ public final class TrainingGraph implements AutoCloseable {
 
   /** Predicted classes of a batch in inference mode. */
   public long[] predict(TFloat32 batchImages) {
-    try (Result r = session.runner().feed(images, batchImages).fetch(classifier.classes()).run()) {
+    ModelGraph m = inference();
+    try (Result r = m.session().runner().feed(m.images(), batchImages).fetch(m.classifier().classes()).run()) {
       TInt64 classes = (TInt64) r.get(0);
       long[] out = new long[(int) classes.shape().size()];
       classes.asRawTensor().data().asLongs().read(out);
@@ -178,10 +129,29 @@ public final class TrainingGraph implements AutoCloseable {
     }
   }
 
+  /**
+   * The inference graph with the training session's current weights and batch-norm statistics: what
+   * an export writes. Built on first call; copied into again only when the weights may have changed.
+   */
+  public ModelGraph inference() {
+    if (inference == null) {
+      inference = builder.build(GraphContext.Mode.INFERENCE, parts -> null);
+      List<Variable<?>> variables = new ArrayList<>(model.ctx().trainableVariables());
+      variables.addAll(model.ctx().nonTrainableVariables());
+      toInference = VariableCopy.prepare(variables, inference.graph());
+    }
+    if (inferenceStale) {
+      toInference.copy(model.session(), inference.session());
+      inference.refreshDerived();
+      inferenceStale = false;
+    }
+    return inference;
+  }
+
   /** All trainable weights as one flat vector, for equivalence checks. */
   public double[] trainableWeights() {
-    Session.Runner runner = session.runner();
-    ctx.trainableVariables().forEach(runner::fetch);
+    Session.Runner runner = model.session().runner();
+    model.ctx().trainableVariables().forEach(runner::fetch);
     try (Result r = runner.run()) {
       int total = 0;
       for (int i = 0; i < r.size(); i++) {
@@ -204,45 +174,41 @@ public final class TrainingGraph implements AutoCloseable {
     return TFloat32.tensorOf(Shape.of(n, hwc.get(0), hwc.get(1), hwc.get(2)), DataBuffers.of(pixels, true, false));
   }
 
+  /** The training graph. */
   public Graph graph() {
-    return graph;
-  }
-
-  public Session session() {
-    return session;
-  }
-
-  public GraphContext context() {
-    return ctx;
-  }
-
-  public Placeholder<TFloat32> images() {
-    return images;
-  }
-
-  public Classifier classifier() {
-    return classifier;
+    return model.graph();
   }
 
   /**
-   * The op an export's loader must run after restoring variables ({@code __saved_model_init_op}), or
-   * null: a TF2 SavedModel backbone's resource variables, which TF Java's saver does not save.
+   * The training session (weights, optimizer slots, learning rate: what checkpoints hold). Whatever
+   * is done through it (a restore, say) is seen by the next evaluation or export.
    */
-  public Op savedModelInitOp() {
-    return savedModelInit;
+  public Session session() {
+    inferenceStale = true;
+    return model.session();
+  }
+
+  /** The training graph's context (its variables and update ops). */
+  public GraphContext context() {
+    return model.ctx();
   }
 
   public ScheduledOptimizer optimizer() {
     return optimizer;
   }
 
-  public List<org.tensorflow.op.core.Variable<?>> trainableVariables() {
-    return ctx.trainableVariables();
+  public List<Variable<?>> trainableVariables() {
+    return model.ctx().trainableVariables();
   }
 
   @Override
   public void close() {
-    session.close();
-    graph.close();
+    try {
+      if (inference != null) {
+        inference.close();
+      }
+    } finally {
+      model.close();
+    }
   }
 }

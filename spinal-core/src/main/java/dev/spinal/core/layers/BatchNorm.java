@@ -20,9 +20,10 @@ import org.tensorflow.types.family.TFloating;
  * variance Bessel-corrected as PyTorch does); in inference the moving statistics normalize.
  *
  * <p>float32 uses TF's fused kernel ({@code FusedBatchNormV3}); it has no float64 kernel, so float64
- * (used by gradient checks) computes the same formula from primitive ops. The mode is picked per
- * step by the graph's {@code training} switch: both normalizations are built and a {@code Select}
- * keeps one, which costs an extra element-wise pass but keeps one graph for both modes.
+ * (used by gradient checks) computes the same formula from primitive ops. The context's
+ * {@link GraphContext.Mode} decides what is built: one normalization in a training or inference
+ * graph; in a switched graph both, with a {@code Select} on the {@code training} input keeping one,
+ * which costs both normalizations (and both gradients) every step but keeps one graph for both modes.
  */
 public final class BatchNorm<T extends TFloating> {
 
@@ -97,9 +98,22 @@ public final class BatchNorm<T extends TFloating> {
     Ops tf = ctx.tf();
     boolean flat = x.shape().numDimensions() == 2;
     Operand<T> x4 = flat ? tf.reshape(x, tf.constant(new long[] {-1, 1, 1, channels})) : x;
-    Operand<T> empty = (Operand<T>) tf.constant(new float[0]);
-    FusedBatchNorm<T, T> batchStats =
-        tf.withName("bn_train")
+    Operand<T> y =
+        switch (ctx.mode()) {
+          case TRAINING -> batchStatistics(x4);
+          case INFERENCE -> movingStatistics(x4);
+          case SWITCHED -> tf.select(ctx.training(), batchStatistics(x4), movingStatistics(x4));
+        };
+    return flat ? tf.reshape(y, tf.constant(new long[] {-1, channels})) : y;
+  }
+
+  /** Normalizes with the batch's statistics and registers the moving-average updates. */
+  @SuppressWarnings("unchecked")
+  private Operand<T> batchStatistics(Operand<T> x4) {
+    Operand<T> empty = (Operand<T>) ctx.tf().constant(new float[0]);
+    FusedBatchNorm<T, T> bn =
+        ctx.tf()
+            .withName("bn_train")
             .nn
             .fusedBatchNorm(
                 x4,
@@ -109,39 +123,71 @@ public final class BatchNorm<T extends TFloating> {
                 empty,
                 FusedBatchNorm.isTraining(true),
                 FusedBatchNorm.epsilon(EPSILON));
-    FusedBatchNorm<T, T> movingStats =
-        tf.withName("bn_infer")
-            .nn
-            .fusedBatchNorm(
-                x4,
-                scale,
-                offset,
-                movingMean,
-                movingVariance,
-                FusedBatchNorm.isTraining(false),
-                FusedBatchNorm.epsilon(EPSILON));
-    addMovingAverageUpdates(batchStats.batchMean(), batchStats.batchVariance());
-    Operand<T> y = tf.select(ctx.training(), batchStats.y(), movingStats.y());
-    return flat ? tf.reshape(y, tf.constant(new long[] {-1, channels})) : y;
+    addMovingAverageUpdates(bn.batchMean(), bn.batchVariance());
+    return bn.y();
+  }
+
+  private Operand<T> movingStatistics(Operand<T> x4) {
+    return ctx.tf()
+        .withName("bn_infer")
+        .nn
+        .fusedBatchNorm(
+            x4,
+            scale,
+            offset,
+            movingMean,
+            movingVariance,
+            FusedBatchNorm.isTraining(false),
+            FusedBatchNorm.epsilon(EPSILON))
+        .y();
   }
 
   private Operand<T> composite(Operand<T> x) {
     Ops tf = ctx.tf();
-    int rank = x.shape().numDimensions();
-    int[] reduceAxes = rank == 2 ? new int[] {0} : new int[] {0, 1, 2};
-    Operand<T> batchMean = tf.math.mean(x, tf.constant(reduceAxes));
-    Operand<T> batchVariance =
-        tf.math.mean(tf.math.squaredDifference(x, batchMean), tf.constant(reduceAxes));
-    Operand<T> count = tf.dtypes.cast(tf.size(x), x.type());
-    Operand<T> perChannel = tf.math.div(count, tf.dtypes.cast(tf.constant(channels), x.type()));
-    Operand<T> bessel = tf.math.div(perChannel, tf.math.sub(perChannel, one(tf)));
-    addMovingAverageUpdates(batchMean, tf.math.mul(batchVariance, bessel));
-    Operand<T> mean = tf.select(ctx.training(), batchMean, movingMean);
-    Operand<T> variance = tf.select(ctx.training(), batchVariance, movingVariance);
+    Operand<T> mean = movingMean;
+    Operand<T> variance = movingVariance;
+    if (ctx.mode() != GraphContext.Mode.INFERENCE) {
+      int rank = x.shape().numDimensions();
+      int[] reduceAxes = rank == 2 ? new int[] {0} : new int[] {0, 1, 2};
+      Operand<T> batchMean = tf.math.mean(x, tf.constant(reduceAxes));
+      Operand<T> batchVariance =
+          tf.math.mean(tf.math.squaredDifference(x, batchMean), tf.constant(reduceAxes));
+      Operand<T> count = tf.dtypes.cast(tf.size(x), x.type());
+      Operand<T> perChannel = tf.math.div(count, tf.dtypes.cast(tf.constant(channels), x.type()));
+      Operand<T> bessel = tf.math.div(perChannel, tf.math.sub(perChannel, one(tf)));
+      addMovingAverageUpdates(batchMean, tf.math.mul(batchVariance, bessel));
+      boolean switched = ctx.mode() == GraphContext.Mode.SWITCHED;
+      mean = switched ? tf.select(ctx.training(), batchMean, movingMean) : batchMean;
+      variance = switched ? tf.select(ctx.training(), batchVariance, movingVariance) : batchVariance;
+    }
     Operand<T> epsilon = tf.dtypes.cast(tf.constant(EPSILON), x.type());
     Operand<T> inverseStd = tf.math.rsqrt(tf.math.add(variance, epsilon));
     Operand<T> normalized = tf.math.mul(tf.math.sub(x, mean), tf.math.mul(inverseStd, scale));
     return tf.math.add(normalized, offset);
+  }
+
+  /**
+   * True if this batch norm only ever normalizes with its moving statistics (an inference graph),
+   * so a preceding linear layer may absorb it: see {@link #inferenceAffine()}.
+   */
+  public boolean foldable() {
+    return ctx.mode() == GraphContext.Mode.INFERENCE;
+  }
+
+  /** Inference-mode batch norm as a per-channel affine map {@code y = x * scale + shift}. */
+  public record Affine<T extends TFloating>(Operand<T> scale, Operand<T> shift) {}
+
+  /**
+   * The inference-mode normalization as {@code scale = gamma / sqrt(moving_variance + eps)} and
+   * {@code shift = beta - moving_mean * scale}, both {@code [channels]}, computed in the graph from
+   * the current variables: a linear layer {@code x W + b} followed by this batch norm equals
+   * {@code x (W * scale) + (b * scale + shift)}, one kernel instead of two passes over the activations.
+   */
+  public Affine<T> inferenceAffine() {
+    Ops tf = ctx.tf().withSubScope("folded");
+    Operand<T> epsilon = tf.dtypes.cast(tf.constant(EPSILON), scale.type());
+    Operand<T> s = tf.math.mul(scale, tf.math.rsqrt(tf.math.add(movingVariance, epsilon)));
+    return new Affine<>(s, tf.math.sub(offset, tf.math.mul(movingMean, s)));
   }
 
   private void addMovingAverageUpdates(Operand<T> batchMean, Operand<T> batchVariance) {

@@ -14,8 +14,10 @@ import org.tensorflow.types.family.TFloating;
  * with probability {@code 1 - rate} and scaled by {@code 1 / (1 - rate)}, as PyTorch's
  * {@code nn.Dropout}. Shape is unchanged.
  *
- * <p>The effective rate is {@code training ? rate : 0}, so inference multiplies by an all-ones
- * mask and the gradient path is one {@code Mul} in both modes (no branch to differentiate).
+ * <p>In a switched graph ({@link GraphContext.Mode#SWITCHED}) the effective rate is
+ * {@code training ? rate : 0}, so inference multiplies by an all-ones mask and the gradient path is
+ * one {@code Mul} in both modes (no branch to differentiate). A training graph always drops; an
+ * inference graph passes {@code x} through.
  */
 public final class Dropout {
 
@@ -40,14 +42,21 @@ public final class Dropout {
     if (rate == 0) {
       return x;
     }
+    // Drawn in every mode so that the seed sequence, hence every later initializer, is the same.
+    long layerSeed = ctx.nextSeed();
+    if (ctx.mode() == GraphContext.Mode.INFERENCE) {
+      return x;
+    }
     Ops tf = ctx.tf();
     Operand<T> rateNow =
-        tf.select(ctx.training(), constant(tf, rate, x.type()), constant(tf, 0.0, x.type()));
+        ctx.mode() == GraphContext.Mode.TRAINING
+            ? constant(tf, rate, x.type())
+            : tf.select(ctx.training(), constant(tf, rate, x.type()), constant(tf, 0.0, x.type()));
     // Stateless: the mask is a function of (this layer's seed, step), reproducible on resume.
     Operand<TInt64> seed =
         tf.concat(
             List.of(
-                tf.constant(new long[] {ctx.nextSeed()}),
+                tf.constant(new long[] {layerSeed}),
                 tf.reshape(ctx.step(), tf.constant(new long[] {1}))),
             tf.constant(0));
     Operand<T> uniform = tf.random.statelessRandomUniform(tf.shape(x), seed, x.type());

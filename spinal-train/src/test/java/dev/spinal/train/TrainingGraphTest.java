@@ -1,0 +1,79 @@
+package dev.spinal.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.spinal.core.GraphContext;
+import dev.spinal.core.backbones.Vgg5Backbone;
+import dev.spinal.core.heads.HeadKind;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.Result;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * The training graph and its inference twin: evaluation sees every training step (weights and the
+ * batch-norm statistics folded into the twin's convolutions) and every restore through
+ * {@link TrainingGraph#session()}.
+ */
+class TrainingGraphTest {
+
+  @TempDir Path dir;
+
+  private static TrainConfig config() {
+    return new TrainConfig("test", null, 0, "vgg5", HeadKind.PROGRESSIVE, 16, 2, 0.2, false,
+        OptimizerKind.ADAM, 0.01, 0.9, 8, 1, "constant", 5, false, 1);
+  }
+
+  @Test
+  void evaluationFollowsTrainingStepsAndRestores() {
+    Random random = new Random(3);
+    float[] pixels = new float[8 * 28 * 28];
+    for (int i = 0; i < pixels.length; i++) {
+      pixels[i] = random.nextFloat();
+    }
+    int[] classes = {0, 1, 2, 3, 4, 5, 6, 7};
+    try (TrainingGraph g = TrainingGraph.build(config(), new Vgg5Backbone(), 10, new float[] {0.3f},
+            new float[] {0.3f}, null);
+        TFloat32 x = TrainingGraph.imagesTensor(pixels, 8, Shape.of(28, 28, 1));
+        TInt32 y = TInt32.tensorOf(Shape.of(8), DataBuffers.of(classes, true, false))) {
+      Checkpoints checkpoints = new Checkpoints(dir, 3);
+      RunState start = RunState.start(0.01);
+      Path initial = checkpoints.save(g.session(), start, false);
+      double before = g.evaluate(x, y).loss();
+      for (int step = 0; step < 30; step++) {
+        g.trainStep(x, y, step);
+      }
+      TrainingGraph.StepResult after = g.evaluate(x, y);
+      // the twin (folded batch norms) computes what one switched graph computes in inference mode
+      // with the trained weights and moving statistics
+      assertThat(after.loss()).isNotCloseTo(before, within(1e-3));
+      assertThat(after.loss()).isCloseTo(switchedInferenceLoss(g, x, y), within(1e-4));
+      assertThat(g.evaluate(x, y).loss()).isEqualTo(after.loss());
+
+      Checkpoints.restore(g.session(), initial);
+      assertThat(g.evaluate(x, y).loss()).isCloseTo(before, within(1e-6));
+    }
+  }
+
+  private static double switchedInferenceLoss(TrainingGraph trained, TFloat32 x, TInt32 y) {
+    try (ModelGraph switched = ModelGraph.build(GraphContext.Mode.SWITCHED, config(), new Vgg5Backbone(),
+        10, new float[] {0.3f}, new float[] {0.3f}, null, parts -> null)) {
+      List<Variable<?>> all = new ArrayList<>(trained.context().trainableVariables());
+      all.addAll(trained.context().nonTrainableVariables());
+      VariableCopy.prepare(all, switched.graph()).copy(trained.session(), switched.session());
+      try (Result r = switched.session().runner().feed(switched.images(), x).feed(switched.labels(), y)
+          .fetch(switched.loss()).run()) {
+        return ((TFloat32) r.get(0)).getFloat();
+      }
+    }
+  }
+}
