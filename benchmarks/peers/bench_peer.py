@@ -36,8 +36,11 @@ def timed_rate(step, batch, warmup, steps):
     return steps * batch / (time.perf_counter() - t0)
 
 
+LATENCY_WARMUP = 100  # the same in Spinal's PeersBench: JIT, allocator and thread pools settle first
+
+
 def latency(call, calls):
-    for _ in range(10):
+    for _ in range(LATENCY_WARMUP):
         call()
     ms = []
     for _ in range(calls):
@@ -134,7 +137,7 @@ def main():
     ap.add_argument("--vgg-steps", type=int, default=15)
     ap.add_argument("--head16-steps", type=int, default=100)
     ap.add_argument("--head256-steps", type=int, default=15)
-    ap.add_argument("--latency-calls", type=int, default=200)
+    ap.add_argument("--latency-calls", type=int, default=1000)
     ap.add_argument("--infer256-calls", type=int, default=8)
     ap.add_argument("--warmup", type=int, default=3)
     a = ap.parse_args()

@@ -42,7 +42,10 @@ final class PeersBench implements Callable<Integer> {
   @Option(names = "--vgg-steps", defaultValue = "15") int vggSteps;
   @Option(names = "--head16-steps", defaultValue = "100") int head16Steps;
   @Option(names = "--head256-steps", defaultValue = "15") int head256Steps;
-  @Option(names = "--latency-calls", defaultValue = "200") int latencyCalls;
+  @Option(names = "--latency-calls", defaultValue = "1000") int latencyCalls;
+
+  /** Untimed calls before the latency is timed; the same in the peers' bench_peer.py. */
+  static final int LATENCY_WARMUP = 100;
   @Option(names = "--infer256-calls", defaultValue = "8") int infer256Calls;
   @Option(names = "--warmup", defaultValue = "3") int warmup;
 
@@ -73,7 +76,7 @@ final class PeersBench implements Callable<Integer> {
         double[] latencies = new double[latencyCalls];
         try (TFloat32 one = images(1)) {
           Map<String, Tensor> input = Map.of("images", one);
-          for (int i = 0; i < 10; i++) {
+          for (int i = 0; i < LATENCY_WARMUP; i++) {
             call(serving, input);
           }
           for (int i = 0; i < latencyCalls; i++) {
