@@ -31,6 +31,9 @@ public final class ModelGraph implements AutoCloseable {
   /** What a training graph adds its optimizer to. */
   record Parts(Graph graph, GraphContext ctx, Operand<TFloat32> loss) {}
 
+  /** A built graph and what its {@code addTraining} step returned (null for none). */
+  record Built<T>(ModelGraph model, T training) {}
+
   private final Graph graph;
   private final GraphContext ctx;
   private final Placeholder<TFloat32> images;
@@ -57,12 +60,13 @@ public final class ModelGraph implements AutoCloseable {
 
   /**
    * Builds the model in {@code mode}, lets {@code addTraining} add its ops before the session opens
-   * (it may return null), opens the session and initializes the variables.
+   * (so that the optimizer's slot variables are initialized with the rest), opens the session and
+   * initializes the variables.
    *
    * @param mean per-channel mean of [0,1]-scaled pixels, {@code std} likewise
    */
-  static ModelGraph build(GraphContext.Mode mode, TrainConfig config, Backbone backbone, int classes,
-      float[] mean, float[] std, ConfigProto sessionConfig, Function<Parts, Op> addTraining) {
+  static <T> Built<T> build(GraphContext.Mode mode, TrainConfig config, Backbone backbone, int classes,
+      float[] mean, float[] std, ConfigProto sessionConfig, Function<Parts, T> addTraining) {
     Graph graph = new Graph();
     try {
       GraphContext ctx = GraphContext.create(graph, config.seed(), mode);
@@ -99,7 +103,7 @@ public final class ModelGraph implements AutoCloseable {
       Operand<TInt32> correct = tf.withName("correct").reduceSum(
           tf.dtypes.cast(tf.math.equal(classifier.classes(), tf.dtypes.cast(labels, TInt64.class)), TInt32.class),
           tf.constant(0));
-      addTraining.apply(new Parts(graph, ctx, loss));
+      T training = addTraining.apply(new Parts(graph, ctx, loss));
       Session session = sessionConfig == null ? new Session(graph) : new Session(graph, sessionConfig);
       try {
         session.initialize();
@@ -110,7 +114,9 @@ public final class ModelGraph implements AutoCloseable {
         session.close();
         throw e;
       }
-      return new ModelGraph(graph, ctx, images, labels, classifier, loss, correct, session, savedModelInit);
+      return new Built<>(
+          new ModelGraph(graph, ctx, images, labels, classifier, loss, correct, session, savedModelInit),
+          training);
     } catch (RuntimeException e) {
       graph.close();
       throw e;

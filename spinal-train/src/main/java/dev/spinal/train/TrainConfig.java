@@ -16,6 +16,8 @@ import dev.spinal.core.heads.HeadKind;
  * @param keepCheckpoints how many per-epoch checkpoints to keep (the best is kept besides)
  * @param fineTune with a SavedModel backbone: train its weights too (graph format only); otherwise
  *     (the default) the backbone is frozen and its features are computed once and cached
+ * @param precision arithmetic of the training steps ({@link Precision}); null (a config written
+ *     before this field existed) means float32
  */
 public record TrainConfig(
     String dataset,
@@ -36,7 +38,8 @@ public record TrainConfig(
     long seed,
     boolean augment,
     int keepCheckpoints,
-    boolean fineTune) {
+    boolean fineTune,
+    Precision precision) {
 
   /** A configuration without fine-tuning (the built-in backbones are always trained). */
   public TrainConfig(String dataset, String dataPath, int limit, String backbone, HeadKind head, long width,
@@ -46,7 +49,17 @@ public record TrainConfig(
         momentum, batchSize, epochs, schedule, seed, augment, keepCheckpoints, false);
   }
 
+  /** A float32 configuration. */
+  public TrainConfig(String dataset, String dataPath, int limit, String backbone, HeadKind head, long width,
+      int depth, double dropout, boolean batchNorm, OptimizerKind optimizer, double learningRate, double momentum,
+      int batchSize, int epochs, String schedule, long seed, boolean augment, int keepCheckpoints,
+      boolean fineTune) {
+    this(dataset, dataPath, limit, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate,
+        momentum, batchSize, epochs, schedule, seed, augment, keepCheckpoints, fineTune, Precision.FP32);
+  }
+
   public TrainConfig {
+    precision = precision == null ? Precision.FP32 : precision;
     checkArgument(dataset != null && !dataset.isBlank(), "dataset is required");
     checkArgument(limit >= 0, "--limit must be >= 0, got %s", limit);
     checkArgument(width > 0, "--width must be > 0, got %s", width);
@@ -66,12 +79,20 @@ public record TrainConfig(
   /** A copy with a different number of epochs. */
   public TrainConfig withEpochs(int n) {
     return new TrainConfig(dataset, dataPath, limit, backbone, head, width, depth, dropout, batchNorm,
-        optimizer, learningRate, momentum, batchSize, n, schedule, seed, augment, keepCheckpoints, fineTune);
+        optimizer, learningRate, momentum, batchSize, n, schedule, seed, augment, keepCheckpoints, fineTune,
+        precision);
   }
 
   /** A copy with augmentation on or off. */
   public TrainConfig withAugment(boolean on) {
     return new TrainConfig(dataset, dataPath, limit, backbone, head, width, depth, dropout, batchNorm,
-        optimizer, learningRate, momentum, batchSize, epochs, schedule, seed, on, keepCheckpoints, fineTune);
+        optimizer, learningRate, momentum, batchSize, epochs, schedule, seed, on, keepCheckpoints, fineTune,
+        precision);
+  }
+
+  /** A copy whose training steps use {@code p}. */
+  public TrainConfig withPrecision(Precision p) {
+    return new TrainConfig(dataset, dataPath, limit, backbone, head, width, depth, dropout, batchNorm,
+        optimizer, learningRate, momentum, batchSize, epochs, schedule, seed, augment, keepCheckpoints, fineTune, p);
   }
 }

@@ -182,6 +182,10 @@ public final class Trainer {
     log.printf("data: %s train / %s validation / %s test images of %dx%dx%d, %d classes%n",
         train.size(), data.validation().size(), data.test().size(), train.height(), train.width(),
         train.channels(), train.numClasses());
+    if (config.precision() != Precision.FP32) {
+      log.printf("precision: %s mixed precision in the training steps; evaluation and export in float32%n",
+          config.precision());
+    }
     if (backbone instanceof SavedModelBackbone savedModel) {
       log.printf("backbone: %s (%s format, input %s, %d features), %s%n", savedModel.dir(), savedModel.format(),
           savedModel.modelInputShape(), savedModel.featureSize(), savedModel.trainable()

@@ -6,6 +6,7 @@ import dev.spinal.train.optim.ScheduledOptimizer;
 import dev.spinal.train.transfer.SavedModelBackbone;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -34,6 +35,8 @@ import org.tensorflow.types.TInt64;
  * The inference graph is built on first use and its variables are copied from the training session
  * whenever they may have changed (after a training step or any use of {@link #session()}).
  *
+ * <p>{@link TrainConfig#precision()} applies to the training session only.
+ *
  * <p>With a {@link SavedModelBackbone} the image input is the one the backbone imports (same shape and
  * scaling, its own preprocessing instead of the dataset's mean/std), and its weights are copied in
  * after initialization; they are trained only when the backbone was loaded as trainable (fine-tuning).
@@ -55,10 +58,15 @@ public final class TrainingGraph implements AutoCloseable {
   private record Builder(TrainConfig config, Backbone backbone, int classes, float[] mean, float[] std,
       ConfigProto sessionConfig) {
 
-    ModelGraph build(GraphContext.Mode mode, java.util.function.Function<ModelGraph.Parts, Op> addTraining) {
-      return ModelGraph.build(mode, config, backbone, classes, mean, std, sessionConfig, addTraining);
+    <T> ModelGraph.Built<T> build(GraphContext.Mode mode, Function<ModelGraph.Parts, T> addTraining) {
+      // the precision is the training steps' only: evaluation and exports stay float32
+      ConfigProto session = mode == GraphContext.Mode.TRAINING ? config.precision().apply(sessionConfig) : sessionConfig;
+      return ModelGraph.build(mode, config, backbone, classes, mean, std, session, addTraining);
     }
   }
+
+  /** The training graph's optimizer and the op of one step (optimizer update + batch-norm updates). */
+  private record Step(ScheduledOptimizer optimizer, Op op) {}
 
   private TrainingGraph(ModelGraph model, Op trainStep, ScheduledOptimizer optimizer, Builder builder) {
     this.model = model;
@@ -75,15 +83,13 @@ public final class TrainingGraph implements AutoCloseable {
   public static TrainingGraph build(TrainConfig config, Backbone backbone, int classes, float[] mean,
       float[] std, ConfigProto sessionConfig) {
     Builder builder = new Builder(config, backbone, classes, mean, std, sessionConfig);
-    ScheduledOptimizer[] optimizer = new ScheduledOptimizer[1];
-    Op[] trainStep = new Op[1];
-    ModelGraph model = builder.build(GraphContext.Mode.TRAINING, parts -> {
-      optimizer[0] = config.optimizer().create(parts.graph(), config.learningRate(), config.momentum());
-      trainStep[0] = optimizer[0].minimize(parts.loss(), parts.ctx().trainableVariables(),
-          parts.ctx().updateOps());
-      return trainStep[0];
+    ModelGraph.Built<Step> built = builder.build(GraphContext.Mode.TRAINING, parts -> {
+      ScheduledOptimizer optimizer =
+          config.optimizer().create(parts.graph(), config.learningRate(), config.momentum());
+      return new Step(optimizer,
+          optimizer.minimize(parts.loss(), parts.ctx().trainableVariables(), parts.ctx().updateOps()));
     });
-    return new TrainingGraph(model, trainStep[0], optimizer[0], builder);
+    return new TrainingGraph(built.model(), built.training().op(), built.training().optimizer(), builder);
   }
 
   /** Loss and correct count of one batch. */
@@ -135,7 +141,7 @@ public final class TrainingGraph implements AutoCloseable {
    */
   public ModelGraph inference() {
     if (inference == null) {
-      inference = builder.build(GraphContext.Mode.INFERENCE, parts -> null);
+      inference = builder.build(GraphContext.Mode.INFERENCE, parts -> null).model();
       List<Variable<?>> variables = new ArrayList<>(model.ctx().trainableVariables());
       variables.addAll(model.ctx().nonTrainableVariables());
       toInference = VariableCopy.prepare(variables, inference.graph());

@@ -9,6 +9,7 @@ import dev.spinal.core.heads.HeadKind;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,9 +21,9 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * The training graph and its inference twin: evaluation sees every training step (weights and the
- * batch-norm statistics folded into the twin's convolutions) and every restore through
- * {@link TrainingGraph#session()}.
+ * The training graph and its inference twin: evaluation and the export see every training step
+ * (weights and the batch-norm statistics folded into the twin's convolutions) and every restore
+ * through {@link TrainingGraph#session()}.
  */
 class TrainingGraphTest {
 
@@ -34,7 +35,7 @@ class TrainingGraphTest {
   }
 
   @Test
-  void evaluationFollowsTrainingStepsAndRestores() {
+  void evaluationFollowsTrainingStepsAndRestores() throws Exception {
     Random random = new Random(3);
     float[] pixels = new float[8 * 28 * 28];
     for (int i = 0; i < pixels.length; i++) {
@@ -56,23 +57,37 @@ class TrainingGraphTest {
       // the twin (folded batch norms) computes what one switched graph computes in inference mode
       // with the trained weights and moving statistics
       assertThat(after.loss()).isNotCloseTo(before, within(1e-3));
-      assertThat(after.loss()).isCloseTo(switchedInferenceLoss(g, x, y), within(1e-4));
+      Switched switched = switchedInference(g, x, y);
+      assertThat(after.loss()).isCloseTo(switched.loss(), within(1e-4));
       assertThat(g.evaluate(x, y).loss()).isEqualTo(after.loss());
+
+      // the export (the twin with its folded kernels) read back by TF Java's SavedModel loader
+      Path version = ModelExporter.export(g, dir.resolve("export"),
+          List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j"), Map.of());
+      try (ExportedModel model = ExportedModel.load(version)) {
+        assertThat(model.probabilities(x)).containsExactly(switched.probabilities(), within(1e-5f));
+      }
 
       Checkpoints.restore(g.session(), initial);
       assertThat(g.evaluate(x, y).loss()).isCloseTo(before, within(1e-6));
     }
   }
 
-  private static double switchedInferenceLoss(TrainingGraph trained, TFloat32 x, TInt32 y) {
+  private record Switched(double loss, float[] probabilities) {}
+
+  /** Loss and probabilities of a switched graph (default: inference) holding the trained variables. */
+  private static Switched switchedInference(TrainingGraph trained, TFloat32 x, TInt32 y) {
     try (ModelGraph switched = ModelGraph.build(GraphContext.Mode.SWITCHED, config(), new Vgg5Backbone(),
-        10, new float[] {0.3f}, new float[] {0.3f}, null, parts -> null)) {
+        10, new float[] {0.3f}, new float[] {0.3f}, null, parts -> null).model()) {
       List<Variable<?>> all = new ArrayList<>(trained.context().trainableVariables());
       all.addAll(trained.context().nonTrainableVariables());
       VariableCopy.prepare(all, switched.graph()).copy(trained.session(), switched.session());
       try (Result r = switched.session().runner().feed(switched.images(), x).feed(switched.labels(), y)
-          .fetch(switched.loss()).run()) {
-        return ((TFloat32) r.get(0)).getFloat();
+          .fetch(switched.loss()).fetch(switched.classifier().probabilities()).run()) {
+        TFloat32 p = (TFloat32) r.get(1);
+        float[] probabilities = new float[(int) p.shape().size()];
+        p.asRawTensor().data().asFloats().read(probabilities);
+        return new Switched(((TFloat32) r.get(0)).getFloat(), probabilities);
       }
     }
   }

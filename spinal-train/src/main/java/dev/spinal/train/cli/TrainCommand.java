@@ -3,6 +3,7 @@ package dev.spinal.train.cli;
 import dev.spinal.core.heads.HeadKind;
 import dev.spinal.train.Devices;
 import dev.spinal.train.OptimizerKind;
+import dev.spinal.train.Precision;
 import dev.spinal.train.Recipe;
 import dev.spinal.train.TrainConfig;
 import dev.spinal.train.TrainResult;
@@ -57,6 +58,11 @@ final class TrainCommand implements Callable<Integer> {
       + " 'graph' format export, e.g. saved-models/fmnist04-cnn-graph). Default: the backbone is frozen, its"
       + " features computed once per image and cached, and only the head trains (no --augment then).")
   Boolean fineTune;
+
+  @Option(names = "--precision", description = "fp32 (default) or bf16: bfloat16 mixed precision in the training"
+      + " steps (oneDNN auto mixed precision; needs AVX512_BF16/AMX to pay off). Evaluation and the export stay"
+      + " float32. Accuracy vs fp32 in BENCHMARKS.md.")
+  String precision;
 
   @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (the GPU natives: build with -Pgpu).")
   String device;
@@ -126,7 +132,8 @@ final class TrainCommand implements Callable<Integer> {
         or(seed, base.seed()),
         or(augment, base.augment()),
         or(keep, base.keepCheckpoints()),
-        or(fineTune, base.fineTune()));
+        or(fineTune, base.fineTune()),
+        precision != null ? Precision.parse(precision) : base.precision());
   }
 
   private static <T> T or(T value, T fallback) {
