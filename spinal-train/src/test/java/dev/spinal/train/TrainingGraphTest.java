@@ -6,15 +6,11 @@ import static org.assertj.core.api.Assertions.within;
 import dev.spinal.core.GraphContext;
 import dev.spinal.core.backbones.Vgg5Backbone;
 import dev.spinal.core.heads.HeadKind;
-import dev.spinal.train.peers.NpzWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Result;
@@ -69,46 +65,13 @@ class TrainingGraphTest {
       Path version = ModelExporter.export(g, dir.resolve("export"),
           List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j"), Map.of());
       try (ExportedModel model = ExportedModel.load(version)) {
-        float[] probabilities = model.probabilities(x);
-        assertThat(probabilities).containsExactly(switched.probabilities(), within(1e-5f));
-        writePythonCheck(version, pixels, probabilities, model.classify(x));
+        assertThat(model.probabilities(x)).containsExactly(switched.probabilities(), within(1e-5f));
+        // and Python TensorFlow must load it alike (run-tests' Python check)
+        PythonCheck.write("vgg5-folded", model, x);
       }
 
       Checkpoints.restore(g.session(), initial);
       assertThat(g.evaluate(x, y).loss()).isCloseTo(before, within(1e-6));
-    }
-  }
-
-  /**
-   * Leaves the export for run-tests' Python check (saved-models/check_java_exports.py): Python
-   * TensorFlow must load the folded VGG-5 export and give Java's probabilities and classes.
-   */
-  private static void writePythonCheck(Path version, float[] pixels, float[] probabilities, long[] classes)
-      throws Exception {
-    Path out = Path.of("target", "python-check", "vgg5-folded").toAbsolutePath();
-    if (Files.exists(out)) {
-      try (Stream<Path> walk = Files.walk(out)) {
-        for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-          Files.delete(p);
-        }
-      }
-    }
-    try (Stream<Path> walk = Files.walk(version)) {
-      for (Path p : walk.toList()) {
-        Path target = out.resolve("model").resolve(version.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target);
-        }
-      }
-    }
-    try (NpzWriter input = NpzWriter.create(out.resolve("input.npz"))) {
-      input.putFloats("images", new long[] {8, 28, 28, 1}, pixels);
-    }
-    try (NpzWriter expected = NpzWriter.create(out.resolve("expected.npz"))) {
-      expected.putFloats("probabilities", new long[] {8, 10}, probabilities);
-      expected.putLongs("classes", new long[] {8}, classes);
     }
   }
 

@@ -11,22 +11,19 @@ import dev.spinal.datasets.ImageDataset;
 import dev.spinal.datasets.Normalization;
 import dev.spinal.train.ExportedModel;
 import dev.spinal.train.OptimizerKind;
+import dev.spinal.train.PythonCheck;
 import dev.spinal.train.TrainConfig;
 import dev.spinal.train.TrainResult;
 import dev.spinal.train.Trainer;
-import dev.spinal.train.peers.NpzWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Result;
-import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt64;
 
 /**
  * Transfer learning end to end on real Fashion-MNIST (small subsets): frozen and fine-tuned runs on
@@ -37,7 +34,7 @@ import org.tensorflow.types.TInt64;
 class TransferTrainingTest {
 
   static final Path MODELS = Path.of("..", "saved-models").toAbsolutePath().normalize();
-  static final Path PYTHON_CHECK = Path.of("target", "python-check").toAbsolutePath();
+  static final Path PYTHON_CHECK = PythonCheck.DIR;
 
   static TrainConfig config(String backbone, int limit, int epochs, boolean fineTune) {
     return new TrainConfig("fashion-mnist", null, limit, MODELS.resolve(backbone).toString(), HeadKind.PROGRESSIVE,
@@ -161,55 +158,10 @@ class TransferTrainingTest {
     }
   }
 
-  /** Copies the export to target/python-check/NAME/1 and writes its input batch and Java's outputs. */
+  /** Leaves the export and Java's outputs for the first {@code n} images of {@code split} for Python. */
   static void writePythonCheck(String name, ExportedModel model, ImageDataset split, int n) throws Exception {
-    Path out = PYTHON_CHECK.resolve(name);
-    deleteTree(out);
-    copyTree(model.dir(), out.resolve("model"));
-    try (TFloat32 x = firstImages(split, n);
-        Result r = model.bundle().function("serving_default").call(Map.of("images", (Tensor) x))) {
-      TFloat32 logits = (TFloat32) r.get("logits").orElseThrow();
-      TFloat32 probabilities = (TFloat32) r.get("probabilities").orElseThrow();
-      TInt64 classes = (TInt64) r.get("classes").orElseThrow();
-      try (NpzWriter input = NpzWriter.create(out.resolve("input.npz"))) {
-        input.putFloats("images", x.shape().asArray(), read(x));
-      }
-      long[] c = new long[n];
-      classes.asRawTensor().data().asLongs().read(c);
-      try (NpzWriter expected = NpzWriter.create(out.resolve("expected.npz"))) {
-        expected.putFloats("logits", logits.shape().asArray(), read(logits));
-        expected.putFloats("probabilities", probabilities.shape().asArray(), read(probabilities));
-        expected.putLongs("classes", new long[] {n}, c);
-      }
-    }
-  }
-
-  static float[] read(TFloat32 t) {
-    float[] v = new float[(int) t.shape().size()];
-    t.asRawTensor().data().asFloats().read(v);
-    return v;
-  }
-
-  static void copyTree(Path from, Path to) throws Exception {
-    try (Stream<Path> s = Files.walk(from)) {
-      for (Path p : s.toList()) {
-        Path target = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target);
-        }
-      }
-    }
-  }
-
-  static void deleteTree(Path root) throws Exception {
-    if (Files.exists(root)) {
-      try (Stream<Path> s = Files.walk(root)) {
-        for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.delete(p);
-        }
-      }
+    try (TFloat32 x = firstImages(split, n)) {
+      PythonCheck.write(name, model, x);
     }
   }
 }
