@@ -23,8 +23,8 @@ import org.tensorflow.proto.TensorInfo;
  * Writes a trained model in TF Serving's layout: {@code BASE/<version>/} with {@code saved_model.pb},
  * {@code variables/}, tag {@code serve}, and a {@code serving_default} signature from {@code images}
  * (float32 {@code [-1, H, W, C]}, pixels scaled to [0, 1]) to {@code logits}, {@code probabilities}
- * and {@code classes}. The graph's {@code training} input defaults to false, so the signature runs
- * inference. {@code assets.extra/classes.txt} holds the class names, one per line, in label order,
+ * and {@code classes}. The graph is the run's inference graph ({@link TrainingGraph#inference()}): no
+ * dropout, batch norm folded into the convolutions, no optimizer ops. {@code assets.extra/classes.txt} holds the class names, one per line, in label order,
  * and {@code assets.extra/spinal.json} how the model was made.
  *
  * <p>A new export takes the next version number; an existing version is never overwritten. The
