@@ -1,6 +1,7 @@
 package dev.spinal.train;
 
 import com.google.common.collect.ImmutableList;
+import dev.spinal.core.GraphContext;
 import dev.spinal.core.backbones.FlattenBackbone;
 import dev.spinal.datasets.DatasetId;
 import dev.spinal.datasets.DatasetSplits;
@@ -17,13 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.tensorflow.Graph;
-import org.tensorflow.Result;
-import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -219,23 +213,17 @@ final class FrozenBackboneRun {
   }
 
   /**
-   * Builds backbone + head in one graph, copies {@code head}'s weights into it by variable name and
-   * exports it with {@link ModelExporter} (next version under {@code base}).
+   * Builds backbone + head as one inference graph, copies {@code head}'s weights into it by variable
+   * name and exports it with {@link ModelExporter} (next version under {@code base}).
    */
   static Path exportWithBackbone(TrainConfig config, SavedModelBackbone backbone, TrainingGraph head,
       ImageDataset train, Path base, Map<String, Object> metadata,
       org.tensorflow.proto.ConfigProto sessionConfig) throws IOException {
-    try (TrainingGraph full = TrainingGraph.build(config, backbone, train.numClasses(), new float[] {0f},
-        new float[] {1f}, sessionConfig)) {
-      copyVariables(head, full);
+    try (ModelGraph full = ModelGraph.build(GraphContext.Mode.INFERENCE, config, backbone, train.numClasses(),
+        new float[] {0f}, new float[] {1f}, sessionConfig, parts -> null).model()) {
+      VariableCopy.prepare(head.context(), full.graph()).copy(head.session(), full.session());
+      full.refreshDerived();
       return ModelExporter.export(full, base, train.classNames(), metadata);
     }
-  }
-
-  /** Copies every head variable (trainable and state) of {@code from} into the same-named one of {@code to}. */
-  static void copyVariables(TrainingGraph from, TrainingGraph to) {
-    List<Variable<?>> source = new ArrayList<>(from.context().trainableVariables());
-    source.addAll(from.context().nonTrainableVariables());
-    VariableCopy.prepare(source, to.graph()).copy(from.session(), to.session());
   }
 }

@@ -44,13 +44,18 @@ public final class ModelExporter {
    */
   public static Path export(TrainingGraph trained, Path base, List<String> classNames,
       Map<String, Object> metadata) throws IOException {
+    return export(trained.inference(), base, classNames, metadata);
+  }
+
+  /** Exports {@code model}'s session (an inference graph) as the next version under {@code base}. */
+  static Path export(ModelGraph model, Path base, List<String> classNames, Map<String, Object> metadata)
+      throws IOException {
     Files.createDirectories(base);
     long version = nextVersion(base);
     Path target = base.resolve(Long.toString(version));
     Path tmp = Files.createTempDirectory(base, ".tmp-export-");
     Files.delete(tmp); // the exporter wants to create the folder itself
     try {
-      ModelGraph model = trained.inference();
       Signature signature = Signature.builder()
           .key(Signature.DEFAULT_KEY)
           .methodName("tensorflow/serving/predict")

@@ -4,7 +4,6 @@ import dev.spinal.core.GraphContext;
 import dev.spinal.core.backbones.Backbone;
 import dev.spinal.train.optim.ScheduledOptimizer;
 import dev.spinal.train.transfer.SavedModelBackbone;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.tensorflow.Graph;
@@ -142,9 +141,7 @@ public final class TrainingGraph implements AutoCloseable {
   public ModelGraph inference() {
     if (inference == null) {
       inference = builder.build(GraphContext.Mode.INFERENCE, parts -> null).model();
-      List<Variable<?>> variables = new ArrayList<>(model.ctx().trainableVariables());
-      variables.addAll(model.ctx().nonTrainableVariables());
-      toInference = VariableCopy.prepare(variables, inference.graph());
+      toInference = VariableCopy.prepare(model.ctx(), inference.graph());
     }
     if (inferenceStale) {
       toInference.copy(model.session(), inference.session());

@@ -1,5 +1,6 @@
 package dev.spinal.train;
 
+import dev.spinal.core.GraphContext;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Graph;
@@ -29,6 +30,13 @@ final class VariableCopy {
     this.sources = sources;
     this.values = values;
     this.assigns = assigns;
+  }
+
+  /** {@link #prepare(List, Graph)} for every variable of a model: trainable weights and state. */
+  static VariableCopy prepare(GraphContext model, Graph target) {
+    List<Variable<?>> all = new ArrayList<>(model.trainableVariables());
+    all.addAll(model.nonTrainableVariables());
+    return prepare(all, target);
   }
 
   /**
