@@ -94,20 +94,39 @@ public final class GraphContext {
   }
 
   /**
-   * Creates the context of a new model in {@code graph}: adds the {@code training} input and
-   * registers the gradients TF Java lacks (see {@link MissingGradients}).
-   *
-   * @param seed base of every initializer and dropout seed in the model; the same seed and the same
-   *     build order give the same graph
+   * A context whose layers build the training behaviour only (batch statistics, dropout on): what
+   * a trainer's step graph uses. See {@link #create(Graph, long, Mode)}.
    */
-  public static GraphContext create(Graph graph, long seed) {
+  public static GraphContext training(Graph graph, long seed) {
+    return create(graph, seed, Mode.TRAINING);
+  }
+
+  /**
+   * A context whose layers build the inference behaviour only (moving statistics, no dropout): what
+   * an exported model uses. See {@link #create(Graph, long, Mode)}.
+   */
+  public static GraphContext inference(Graph graph, long seed) {
+    return create(graph, seed, Mode.INFERENCE);
+  }
+
+  /**
+   * A context whose layers build both behaviours, selected per run by the {@code training} input
+   * (default: inference). Simplest for experiments and gradient checks of both modes; slower to train
+   * than a {@link #training} graph. See {@link #create(Graph, long, Mode)}.
+   */
+  public static GraphContext switched(Graph graph, long seed) {
     return create(graph, seed, Mode.SWITCHED);
   }
 
   /**
-   * Creates the context of a new model in {@code graph} whose layers build {@code mode}'s behaviour.
+   * Creates the context of a new model in {@code graph} whose layers build {@code mode}'s behaviour:
+   * adds the {@code training} and {@code step} inputs and registers the gradients TF Java lacks (see
+   * {@link MissingGradients}).
    * The same seed and build order give the same variable names and initial values in every mode, so
    * variables can be copied by name between a {@link Mode#TRAINING} and a {@link Mode#INFERENCE} graph.
+   *
+   * @param seed base of every initializer and dropout seed in the model; the same seed and the same
+   *     build order give the same graph
    */
   public static GraphContext create(Graph graph, long seed, Mode mode) {
     MissingGradients.register();

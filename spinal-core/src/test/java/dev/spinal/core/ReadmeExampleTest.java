@@ -20,7 +20,7 @@ class ReadmeExampleTest {
   void readmeExample() {
     // --- README example begins
     try (Graph graph = new Graph()) {
-      GraphContext ctx = GraphContext.create(graph, /* seed */ 42);
+      GraphContext ctx = GraphContext.switched(graph, /* seed */ 42);
       Placeholder<TFloat32> features =
           ctx.tf().withName("features").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 256)));
 

@@ -140,7 +140,7 @@ public final class GradientCheck<T extends TFloating> {
   public Report run() {
     Random random = new Random(seed);
     try (Graph graph = new Graph()) {
-      GraphContext ctx = GraphContext.create(graph, seed);
+      GraphContext ctx = GraphContext.switched(graph, seed);
       Ops tf = ctx.tf();
       List<Placeholder<T>> placeholders = new ArrayList<>();
       List<Operand<T>> operands = new ArrayList<>();

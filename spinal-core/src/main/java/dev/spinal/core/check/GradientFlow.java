@@ -97,7 +97,7 @@ public final class GradientFlow {
       y[i] = random.nextInt(classes);
     }
     try (Graph graph = new Graph()) {
-      GraphContext ctx = GraphContext.create(graph, weightSeed);
+      GraphContext ctx = GraphContext.switched(graph, weightSeed);
       Placeholder<TFloat32> features =
           ctx.tf().placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, inputSize)));
       Placeholder<TInt32> labels = ctx.tf().placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));

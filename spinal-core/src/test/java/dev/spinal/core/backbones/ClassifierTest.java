@@ -42,7 +42,7 @@ class ClassifierTest {
   @Test
   void vgg5WithProgressiveHeadHasOneGraphForBothModes() {
     try (Graph graph = new Graph()) {
-      GraphContext ctx = GraphContext.create(graph, 7);
+      GraphContext ctx = GraphContext.switched(graph, 7);
       Placeholder<TFloat32> images =
           ctx.tf().withName("images").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 28, 28, 1)));
       Backbone vgg = new Vgg5Backbone();
@@ -105,7 +105,7 @@ class ClassifierTest {
   @Test
   void headSizeMustMatchBackbone() {
     try (Graph graph = new Graph()) {
-      GraphContext ctx = GraphContext.create(graph, 7);
+      GraphContext ctx = GraphContext.switched(graph, 7);
       Placeholder<TFloat32> images =
           ctx.tf().placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 28, 28, 1)));
       HeadSpec spec = HeadSpec.builder().inputSize(128).width(8).depth(2).classes(10).build();
@@ -139,7 +139,7 @@ class ClassifierTest {
       }
     }
     try (Graph graph = new Graph()) {
-      GraphContext ctx = GraphContext.create(graph, 9);
+      GraphContext ctx = GraphContext.switched(graph, 9);
       Placeholder<TFloat32> features =
           ctx.tf().placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, d)));
       Placeholder<TInt32> labels = ctx.tf().placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));

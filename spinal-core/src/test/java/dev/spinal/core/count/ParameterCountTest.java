@@ -32,7 +32,7 @@ class ParameterCountTest {
         kind.create(
             HeadSpec.builder().inputSize(37).width(11).depth(5).classes(7).batchNorm(batchNorm).build());
     try (Graph graph = new Graph()) {
-      GraphContext ctx = GraphContext.create(graph, 1);
+      GraphContext ctx = GraphContext.switched(graph, 1);
       head.build(ctx, ctx.tf().placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 37))));
       assertThat(trainableElements(ctx)).isEqualTo(head.parameterCount());
     }
@@ -42,7 +42,7 @@ class ParameterCountTest {
   void backboneCountsMatchBuiltGraph() {
     for (Backbone backbone : new Backbone[] {new Vgg5Backbone(), new FlattenBackbone(28, 28, 1)}) {
       try (Graph graph = new Graph()) {
-        GraphContext ctx = GraphContext.create(graph, 1);
+        GraphContext ctx = GraphContext.switched(graph, 1);
         var images = ctx.tf().placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 28, 28, 1)));
         var features = backbone.build(ctx, images);
         assertThat(features.shape().asArray()).containsExactly(-1, backbone.featureSize());

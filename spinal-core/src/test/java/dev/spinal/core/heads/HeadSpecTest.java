@@ -62,7 +62,7 @@ class HeadSpecTest {
   void mismatchedFeaturesFailBeforeAnythingIsAdded(HeadKind kind) {
     Head head = kind.create(valid().build());
     try (Graph graph = new Graph()) {
-      GraphContext ctx = GraphContext.create(graph, 1);
+      GraphContext ctx = GraphContext.switched(graph, 1);
       Placeholder<TFloat32> wrongSize =
           ctx.tf().placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 128)));
       Placeholder<TFloat32> wrongRank =

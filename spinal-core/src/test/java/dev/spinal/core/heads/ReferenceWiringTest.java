@@ -128,7 +128,7 @@ class ReferenceWiringTest {
     HeadSpec spec = HeadSpec.builder().inputSize(D).width(W).depth(N).classes(CLASSES).dropout(0.3).build();
     double[][] x = features();
     try (Graph graph = new Graph()) {
-      GraphContext ctx = GraphContext.create(graph, 3);
+      GraphContext ctx = GraphContext.switched(graph, 3);
       Ops tf = ctx.tf();
       Placeholder<TFloat32> features =
           tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, D)));

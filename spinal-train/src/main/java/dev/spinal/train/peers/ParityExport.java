@@ -99,7 +99,7 @@ public final class ParityExport {
     }
 
     try (Graph graph = new Graph()) {
-      GraphContext ctx = GraphContext.create(graph, c.seed());
+      GraphContext ctx = GraphContext.switched(graph, c.seed());
       Ops tf = ctx.tf();
       Placeholder<TFloat32> images =
           tf.withName("images").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 28, 28, 1)));

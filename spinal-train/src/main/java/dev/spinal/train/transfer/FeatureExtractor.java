@@ -27,7 +27,7 @@ public final class FeatureExtractor implements AutoCloseable {
     this.backbone = backbone;
     this.graph = new Graph();
     try {
-      GraphContext ctx = GraphContext.create(graph, 0);
+      GraphContext ctx = GraphContext.inference(graph, 0);
       this.imported = backbone.importInto(ctx);
       this.session = sessionConfig == null ? new Session(graph) : new Session(graph, sessionConfig);
       session.initialize();

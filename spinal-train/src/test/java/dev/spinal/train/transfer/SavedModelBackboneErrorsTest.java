@@ -98,7 +98,7 @@ class SavedModelBackboneErrorsTest {
     // and a head sized for other features is refused before anything is added to the graph
     SavedModelBackbone backbone = SavedModelBackbone.load(GRAPH_CNN, 28, 28, 1, false);
     try (Graph g = new Graph()) {
-      GraphContext ctx = GraphContext.create(g, 1);
+      GraphContext ctx = GraphContext.switched(g, 1);
       var images = backbone.importInto(ctx).images();
       HeadSpec spec = HeadSpec.builder().inputSize(256).width(8).depth(2).classes(5).build();
       assertThatThrownBy(() -> Classifier.build(ctx, images, backbone, HeadKind.PROGRESSIVE.create(spec)))
