@@ -46,12 +46,10 @@ public final class Classifier {
    */
   public static Classifier build(
       GraphContext ctx, Operand<TFloat32> images, Backbone backbone, Head head) {
-    if (head.spec().inputSize() != backbone.featureSize()) {
-      throw new IllegalArgumentException(
-          String.format(
-              "head input size (HeadSpec.inputSize = %d) must equal the %s backbone's feature size"
-                  + " %d",
-              head.spec().inputSize(), backbone.name(), backbone.featureSize()));
+    if (head.inputSize() != backbone.featureSize()) {
+      throw new IllegalArgumentException(String.format(
+          "the %s head reads %d features (inputSize) but the %s backbone gives %d: size the head from"
+              + " backbone.featureSize()", head.name(), head.inputSize(), backbone.name(), backbone.featureSize()));
     }
     backbone.checkImages(images);
     Operand<TFloat32> features = backbone.build(ctx, images);

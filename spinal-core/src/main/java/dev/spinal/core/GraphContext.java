@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import com.google.common.collect.ImmutableList;
 import dev.spinal.core.losses.MissingGradients;
+import dev.spinal.core.runtime.OneDnn;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -74,6 +75,7 @@ public final class GraphContext {
     final List<Variable<?>> nonTrainable = new ArrayList<>();
     final List<Op> updates = new ArrayList<>();
     final List<Op> derivedUpdates = new ArrayList<>();
+    final List<Op> loaderInits = new ArrayList<>();
 
     State(long baseSeed) {
       this.baseSeed = baseSeed;
@@ -130,6 +132,7 @@ public final class GraphContext {
    */
   public static GraphContext create(Graph graph, long seed, Mode mode) {
     MissingGradients.register();
+    OneDnn.logOnce();
     Ops tf = Ops.create(graph);
     PlaceholderWithDefault<TBool> training =
         tf.withName(TRAINING_INPUT)
@@ -217,6 +220,20 @@ public final class GraphContext {
    */
   public List<Op> derivedUpdates() {
     return ImmutableList.copyOf(state.derivedUpdates);
+  }
+
+  /**
+   * Records an op that a SavedModel loader must run after restoring an export's variables (it becomes
+   * the export's {@code __saved_model_init_op}): e.g. what assigns an imported backbone's resource
+   * variables, which TF Java's saver does not save.
+   */
+  public void addLoaderInit(Op init) {
+    state.loaderInits.add(init);
+  }
+
+  /** The ops of {@link #addLoaderInit}, in the order they were added. */
+  public List<Op> loaderInits() {
+    return ImmutableList.copyOf(state.loaderInits);
   }
 
   /** Trainable variables in creation order. */

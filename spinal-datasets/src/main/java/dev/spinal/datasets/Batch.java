@@ -16,7 +16,8 @@ public final class Batch implements AutoCloseable {
   private final int index;
   private boolean closed;
 
-  Batch(TFloat32 images, TInt32 labels, int[] indices, int epoch, int index) {
+  /** A batch that owns {@code images} and {@code labels}; {@code indices} are the examples' rows in their split. */
+  public Batch(TFloat32 images, TInt32 labels, int[] indices, int epoch, int index) {
     this.images = images;
     this.labels = labels;
     this.indices = indices;

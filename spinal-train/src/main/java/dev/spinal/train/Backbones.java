@@ -3,7 +3,7 @@ package dev.spinal.train;
 import dev.spinal.core.backbones.Backbone;
 import dev.spinal.core.backbones.FlattenBackbone;
 import dev.spinal.core.backbones.Vgg5Backbone;
-import dev.spinal.train.transfer.SavedModelBackbone;
+import dev.spinal.savedmodel.SavedModelBackbone;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

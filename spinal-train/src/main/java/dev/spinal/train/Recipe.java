@@ -49,8 +49,10 @@ public enum Recipe {
   private static TrainConfig config(String dataset, String backbone, long width, int depth, double dropout,
       boolean batchNorm, OptimizerKind optimizer, double lr, double momentum, int batch, int epochs,
       String schedule) {
-    return new TrainConfig(dataset, null, 0, backbone, HeadKind.PROGRESSIVE, width, depth, dropout,
-        batchNorm, optimizer, lr, momentum, batch, epochs, schedule, 1, false, 3);
+    return TrainConfig.builder().dataset(dataset).backbone(backbone).head(HeadKind.PROGRESSIVE).width(width)
+        .depth(depth).dropout(dropout).batchNorm(batchNorm).optimizer(optimizer).learningRate(lr)
+        .momentum(momentum).batchSize(batch).epochs(epochs).schedule(schedule).seed(1).augment(false)
+        .keepCheckpoints(3).build();
   }
 
   public String cliName() {

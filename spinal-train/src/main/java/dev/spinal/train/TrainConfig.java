@@ -2,74 +2,199 @@ package dev.spinal.train;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonPOJOBuilder;
 import dev.spinal.core.heads.HeadKind;
+import java.util.Objects;
 
 /**
- * Everything that defines a training run, as written to {@code config.json} in the run's folder so
- * {@code --resume} rebuilds the same graph. Recipes supply defaults; CLI flags override them.
+ * A training run as the command line and {@code --resume} know it, written to {@code config.json} in
+ * the run's folder so that {@code --resume} rebuilds the same graph: components are named here by
+ * strings and enums ({@code "vgg5"}, {@code PROGRESSIVE}, {@code ADAM}). The typed API
+ * ({@link Trainer}, {@link dev.spinal.core.model.Model}) takes the components themselves;
+ * {@link Runs} turns a config into them. Recipes supply defaults; CLI flags override them.
  *
- * @param dataset dataset key ({@code fashion-mnist}, {@code emnist-letters}, ...)
- * @param dataPath explicit dataset folder, or null to resolve (cache, system locations, download)
- * @param limit use only the first N images of each split (0 = all); for quick runs and tests
- * @param backbone {@code vgg5}, {@code flatten}, or a backbone SavedModel folder
- * @param augment use the paper's training augmentation for this dataset
- * @param keepCheckpoints how many per-epoch checkpoints to keep (the best is kept besides)
- * @param fineTune with a SavedModel backbone: train its weights too (graph format only); otherwise
- *     (the default) the backbone is frozen and its features are computed once and cached
- * @param precision arithmetic of the training steps ({@link Precision}); null (a config written
- *     before this field existed) means float32
+ * <p>Built with {@link #builder()} and named setters; {@link #toBuilder()} copies one. Each field
+ * is validated on {@link Builder#build()} with the field's CLI flag in the message.
  */
-public record TrainConfig(
-    String dataset,
-    String dataPath,
-    int limit,
-    String backbone,
-    HeadKind head,
-    long width,
-    int depth,
-    double dropout,
-    boolean batchNorm,
-    OptimizerKind optimizer,
-    double learningRate,
-    double momentum,
-    int batchSize,
-    int epochs,
-    String schedule,
-    long seed,
-    boolean augment,
-    int keepCheckpoints,
-    boolean fineTune,
-    Precision precision) {
+@JsonAutoDetect(fieldVisibility = Visibility.ANY, getterVisibility = Visibility.NONE,
+    isGetterVisibility = Visibility.NONE)
+@JsonDeserialize(builder = TrainConfig.Builder.class)
+public final class TrainConfig {
+  private final String dataset;
+  private final String dataPath;
+  private final int limit;
+  private final String backbone;
+  private final HeadKind head;
+  private final long width;
+  private final int depth;
+  private final double dropout;
+  private final boolean batchNorm;
+  private final OptimizerKind optimizer;
+  private final double learningRate;
+  private final double momentum;
+  private final int batchSize;
+  private final int epochs;
+  private final String schedule;
+  private final long seed;
+  private final boolean augment;
+  private final int keepCheckpoints;
+  private final boolean fineTune;
+  private final Precision precision;
 
-  /** A configuration without fine-tuning (the built-in backbones are always trained). */
-  public TrainConfig(String dataset, String dataPath, int limit, String backbone, HeadKind head, long width,
-      int depth, double dropout, boolean batchNorm, OptimizerKind optimizer, double learningRate, double momentum,
-      int batchSize, int epochs, String schedule, long seed, boolean augment, int keepCheckpoints) {
-    this(dataset, dataPath, limit, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate,
-        momentum, batchSize, epochs, schedule, seed, augment, keepCheckpoints, false);
+  private TrainConfig(Builder b) {
+    this.dataset = b.dataset;
+    this.dataPath = b.dataPath;
+    this.limit = b.limit;
+    this.backbone = b.backbone;
+    this.head = b.head;
+    this.width = b.width;
+    this.depth = b.depth;
+    this.dropout = b.dropout;
+    this.batchNorm = b.batchNorm;
+    this.optimizer = b.optimizer;
+    this.learningRate = b.learningRate;
+    this.momentum = b.momentum;
+    this.batchSize = b.batchSize;
+    this.epochs = b.epochs;
+    this.schedule = b.schedule;
+    this.seed = b.seed;
+    this.augment = b.augment;
+    this.keepCheckpoints = b.keepCheckpoints;
+    this.fineTune = b.fineTune;
+    this.precision = b.precision;
   }
 
-  /** A float32 configuration. */
-  public TrainConfig(String dataset, String dataPath, int limit, String backbone, HeadKind head, long width,
-      int depth, double dropout, boolean batchNorm, OptimizerKind optimizer, double learningRate, double momentum,
-      int batchSize, int epochs, String schedule, long seed, boolean augment, int keepCheckpoints,
-      boolean fineTune) {
-    this(dataset, dataPath, limit, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate,
-        momentum, batchSize, epochs, schedule, seed, augment, keepCheckpoints, fineTune, Precision.FP32);
+  public static Builder builder() {
+    return new Builder();
   }
 
-  public TrainConfig {
-    precision = precision == null ? Precision.FP32 : precision;
-    checkArgument(dataset != null && !dataset.isBlank(), "dataset is required");
-    checkArgument(limit >= 0, "--limit must be >= 0, got %s", limit);
-    checkArgument(width > 0, "--width must be > 0, got %s", width);
-    checkArgument(depth >= 1, "--depth must be >= 1, got %s", depth);
-    checkArgument(dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got %s", dropout);
-    checkArgument(learningRate > 0, "--lr must be > 0, got %s", learningRate);
-    checkArgument(batchSize >= 1, "--batch must be >= 1, got %s", batchSize);
-    checkArgument(epochs >= 1, "--epochs must be >= 1, got %s", epochs);
-    checkArgument(keepCheckpoints >= 1, "--keep must be >= 1, got %s", keepCheckpoints);
-    Schedule.parse(schedule); // fails early with the accepted forms
+  /** A builder holding this config's values. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.dataset = dataset;
+    b.dataPath = dataPath;
+    b.limit = limit;
+    b.backbone = backbone;
+    b.head = head;
+    b.width = width;
+    b.depth = depth;
+    b.dropout = dropout;
+    b.batchNorm = batchNorm;
+    b.optimizer = optimizer;
+    b.learningRate = learningRate;
+    b.momentum = momentum;
+    b.batchSize = batchSize;
+    b.epochs = epochs;
+    b.schedule = schedule;
+    b.seed = seed;
+    b.augment = augment;
+    b.keepCheckpoints = keepCheckpoints;
+    b.fineTune = fineTune;
+    b.precision = precision;
+    return b;
+  }
+
+  /** Dataset key ({@code fashion-mnist}, {@code emnist-letters}, ...). */
+  public String dataset() {
+    return dataset;
+  }
+
+  /** Explicit dataset folder, or null to resolve (cache, system locations, download). */
+  public String dataPath() {
+    return dataPath;
+  }
+
+  /** Use only the first N images of each split (0 = all); for quick runs and tests. */
+  public int limit() {
+    return limit;
+  }
+
+  /** {@code vgg5}, {@code flatten}, or a backbone SavedModel folder. */
+  public String backbone() {
+    return backbone;
+  }
+
+  /** The head kind. */
+  public HeadKind head() {
+    return head;
+  }
+
+  /** Hidden layer width. */
+  public long width() {
+    return width;
+  }
+
+  /** Hidden layers. */
+  public int depth() {
+    return depth;
+  }
+
+  /** Dropout rate. */
+  public double dropout() {
+    return dropout;
+  }
+
+  /** Linear->BatchNorm->act in each hidden layer. */
+  public boolean batchNorm() {
+    return batchNorm;
+  }
+
+  /** The optimizer. */
+  public OptimizerKind optimizer() {
+    return optimizer;
+  }
+
+  /** Base learning rate. */
+  public double learningRate() {
+    return learningRate;
+  }
+
+  /** SGD momentum. */
+  public double momentum() {
+    return momentum;
+  }
+
+  /** Training batch size. */
+  public int batchSize() {
+    return batchSize;
+  }
+
+  /** Epochs. */
+  public int epochs() {
+    return epochs;
+  }
+
+  /** Learning-rate schedule ({@link Schedule#parse} text). */
+  public String schedule() {
+    return schedule;
+  }
+
+  /** Seed of initialization, data order, augmentation and schedule. */
+  public long seed() {
+    return seed;
+  }
+
+  /** The paper's training augmentation for this dataset. */
+  public boolean augment() {
+    return augment;
+  }
+
+  /** How many per-epoch checkpoints to keep (the best is kept besides). */
+  public int keepCheckpoints() {
+    return keepCheckpoints;
+  }
+
+  /** With a SavedModel backbone: train its weights too; otherwise (the default) it is frozen and its features are cached. */
+  public boolean fineTune() {
+    return fineTune;
+  }
+
+  /** Arithmetic of the training steps. */
+  public Precision precision() {
+    return precision;
   }
 
   public Schedule parsedSchedule() {
@@ -78,21 +203,245 @@ public record TrainConfig(
 
   /** A copy with a different number of epochs. */
   public TrainConfig withEpochs(int n) {
-    return new TrainConfig(dataset, dataPath, limit, backbone, head, width, depth, dropout, batchNorm,
-        optimizer, learningRate, momentum, batchSize, n, schedule, seed, augment, keepCheckpoints, fineTune,
-        precision);
+    return toBuilder().epochs(n).build();
   }
 
   /** A copy with augmentation on or off. */
   public TrainConfig withAugment(boolean on) {
-    return new TrainConfig(dataset, dataPath, limit, backbone, head, width, depth, dropout, batchNorm,
-        optimizer, learningRate, momentum, batchSize, epochs, schedule, seed, on, keepCheckpoints, fineTune,
-        precision);
+    return toBuilder().augment(on).build();
   }
 
   /** A copy whose training steps use {@code p}. */
   public TrainConfig withPrecision(Precision p) {
-    return new TrainConfig(dataset, dataPath, limit, backbone, head, width, depth, dropout, batchNorm,
-        optimizer, learningRate, momentum, batchSize, epochs, schedule, seed, augment, keepCheckpoints, fineTune, p);
+    return toBuilder().precision(p).build();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof TrainConfig c)) {
+      return false;
+    }
+    return Objects.equals(dataset, c.dataset)
+        && Objects.equals(dataPath, c.dataPath)
+        && limit == c.limit
+        && Objects.equals(backbone, c.backbone)
+        && Objects.equals(head, c.head)
+        && width == c.width
+        && depth == c.depth
+        && Double.compare(dropout, c.dropout) == 0
+        && batchNorm == c.batchNorm
+        && Objects.equals(optimizer, c.optimizer)
+        && Double.compare(learningRate, c.learningRate) == 0
+        && Double.compare(momentum, c.momentum) == 0
+        && batchSize == c.batchSize
+        && epochs == c.epochs
+        && Objects.equals(schedule, c.schedule)
+        && seed == c.seed
+        && augment == c.augment
+        && keepCheckpoints == c.keepCheckpoints
+        && fineTune == c.fineTune
+        && Objects.equals(precision, c.precision);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(dataset, dataPath, limit, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, schedule, seed, augment, keepCheckpoints, fineTune, precision);
+  }
+
+  @Override
+  public String toString() {
+    return "TrainConfig{"
+        + "dataset=" + dataset
+        + ", dataPath=" + dataPath
+        + ", limit=" + limit
+        + ", backbone=" + backbone
+        + ", head=" + head
+        + ", width=" + width
+        + ", depth=" + depth
+        + ", dropout=" + dropout
+        + ", batchNorm=" + batchNorm
+        + ", optimizer=" + optimizer
+        + ", learningRate=" + learningRate
+        + ", momentum=" + momentum
+        + ", batchSize=" + batchSize
+        + ", epochs=" + epochs
+        + ", schedule=" + schedule
+        + ", seed=" + seed
+        + ", augment=" + augment
+        + ", keepCheckpoints=" + keepCheckpoints
+        + ", fineTune=" + fineTune
+        + ", precision=" + precision
+        + "}";
+  }
+
+  /**
+   * Builds a {@link TrainConfig}. Defaults: backbone vgg5, progressive head of width 64 and depth 4,
+   * dropout 0.2, no batch norm, Adam at 0.001 (momentum 0.9 for SGD), batches of 64, 10 epochs, a
+   * constant rate, seed 1, no augmentation, 3 checkpoints kept, no fine-tuning, float32. The dataset
+   * is required.
+   */
+  @JsonPOJOBuilder(withPrefix = "")
+  public static final class Builder {
+    private String dataset = null;
+    private String dataPath = null;
+    private int limit = 0;
+    private String backbone = "vgg5";
+    private HeadKind head = HeadKind.PROGRESSIVE;
+    private long width = 64;
+    private int depth = 4;
+    private double dropout = 0.2;
+    private boolean batchNorm = false;
+    private OptimizerKind optimizer = OptimizerKind.ADAM;
+    private double learningRate = 0.001;
+    private double momentum = 0.9;
+    private int batchSize = 64;
+    private int epochs = 10;
+    private String schedule = "constant";
+    private long seed = 1;
+    private boolean augment = false;
+    private int keepCheckpoints = 3;
+    private boolean fineTune = false;
+    private Precision precision = Precision.FP32;
+
+    private Builder() {}
+
+    /** Dataset key ({@code fashion-mnist}, {@code emnist-letters}, ...). */
+    public Builder dataset(String value) {
+      this.dataset = value;
+      return this;
+    }
+
+    /** Explicit dataset folder, or null to resolve (cache, system locations, download). */
+    public Builder dataPath(String value) {
+      this.dataPath = value;
+      return this;
+    }
+
+    /** Use only the first N images of each split (0 = all); for quick runs and tests. */
+    public Builder limit(int value) {
+      this.limit = value;
+      return this;
+    }
+
+    /** {@code vgg5}, {@code flatten}, or a backbone SavedModel folder. */
+    public Builder backbone(String value) {
+      this.backbone = value;
+      return this;
+    }
+
+    /** The head kind. */
+    public Builder head(HeadKind value) {
+      this.head = value;
+      return this;
+    }
+
+    /** Hidden layer width. */
+    public Builder width(long value) {
+      this.width = value;
+      return this;
+    }
+
+    /** Hidden layers. */
+    public Builder depth(int value) {
+      this.depth = value;
+      return this;
+    }
+
+    /** Dropout rate. */
+    public Builder dropout(double value) {
+      this.dropout = value;
+      return this;
+    }
+
+    /** Linear->BatchNorm->act in each hidden layer. */
+    public Builder batchNorm(boolean value) {
+      this.batchNorm = value;
+      return this;
+    }
+
+    /** The optimizer. */
+    public Builder optimizer(OptimizerKind value) {
+      this.optimizer = value;
+      return this;
+    }
+
+    /** Base learning rate. */
+    public Builder learningRate(double value) {
+      this.learningRate = value;
+      return this;
+    }
+
+    /** SGD momentum. */
+    public Builder momentum(double value) {
+      this.momentum = value;
+      return this;
+    }
+
+    /** Training batch size. */
+    public Builder batchSize(int value) {
+      this.batchSize = value;
+      return this;
+    }
+
+    /** Epochs. */
+    public Builder epochs(int value) {
+      this.epochs = value;
+      return this;
+    }
+
+    /** Learning-rate schedule ({@link Schedule#parse} text). */
+    public Builder schedule(String value) {
+      this.schedule = value;
+      return this;
+    }
+
+    /** Seed of initialization, data order, augmentation and schedule. */
+    public Builder seed(long value) {
+      this.seed = value;
+      return this;
+    }
+
+    /** The paper's training augmentation for this dataset. */
+    public Builder augment(boolean value) {
+      this.augment = value;
+      return this;
+    }
+
+    /** How many per-epoch checkpoints to keep (the best is kept besides). */
+    public Builder keepCheckpoints(int value) {
+      this.keepCheckpoints = value;
+      return this;
+    }
+
+    /** With a SavedModel backbone: train its weights too; otherwise (the default) it is frozen and its features are cached. */
+    public Builder fineTune(boolean value) {
+      this.fineTune = value;
+      return this;
+    }
+
+    /** Arithmetic of the training steps. */
+    public Builder precision(Precision value) {
+      this.precision = value == null ? Precision.FP32 : value;
+      return this;
+    }
+
+    /** @throws IllegalArgumentException naming the flag of the first bad field */
+    public TrainConfig build() {
+      checkArgument(dataset != null && !dataset.isBlank(), "--dataset is required");
+      checkArgument(backbone != null && !backbone.isBlank(), "--backbone is required");
+      checkArgument(head != null, "--head is required");
+      checkArgument(optimizer != null, "--optimizer is required");
+      checkArgument(limit >= 0, "--limit must be >= 0, got %s", limit);
+      checkArgument(width > 0, "--width must be > 0, got %s", width);
+      checkArgument(depth >= 1, "--depth must be >= 1, got %s", depth);
+      checkArgument(dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got %s", dropout);
+      checkArgument(learningRate > 0, "--lr must be > 0, got %s", learningRate);
+      checkArgument(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got %s", momentum);
+      checkArgument(batchSize >= 1, "--batch must be >= 1, got %s", batchSize);
+      checkArgument(epochs >= 1, "--epochs must be >= 1, got %s", epochs);
+      checkArgument(keepCheckpoints >= 1, "--keep must be >= 1, got %s", keepCheckpoints);
+      Schedule.parse(schedule); // fails early with the accepted forms
+      return new TrainConfig(this);
+    }
   }
 }

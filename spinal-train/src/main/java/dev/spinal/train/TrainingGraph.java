@@ -1,9 +1,10 @@
 package dev.spinal.train;
 
 import dev.spinal.core.GraphContext;
-import dev.spinal.core.backbones.Backbone;
+import dev.spinal.core.model.Model;
+import dev.spinal.core.model.ModelGraph;
+import dev.spinal.core.model.VariableCopy;
 import dev.spinal.train.optim.ScheduledOptimizer;
-import dev.spinal.train.transfer.SavedModelBackbone;
 import java.util.List;
 import java.util.function.Function;
 import org.tensorflow.Graph;
@@ -34,16 +35,9 @@ import org.tensorflow.types.TInt64;
  * The inference graph is built on first use and its variables are copied from the training session
  * whenever they may have changed (after a training step or any use of {@link #session()}).
  *
- * <p>{@link TrainConfig#precision()} applies to the training session only.
- *
- * <p>With a {@link SavedModelBackbone} the image input is the one the backbone imports (same shape and
- * scaling, its own preprocessing instead of the dataset's mean/std), and its weights are copied in
- * after initialization; they are trained only when the backbone was loaded as trainable (fine-tuning).
+ * <p>The {@link Precision} applies to the training session only.
  */
 public final class TrainingGraph implements AutoCloseable {
-
-  public static final String IMAGES = "images";
-  public static final String LABELS = "labels";
 
   private final ModelGraph model;
   private final Op trainStep;
@@ -54,13 +48,12 @@ public final class TrainingGraph implements AutoCloseable {
   private boolean inferenceStale = true;
 
   /** What both graphs are built from. */
-  private record Builder(TrainConfig config, Backbone backbone, int classes, float[] mean, float[] std,
-      ConfigProto sessionConfig) {
+  private record Builder(Model model, long seed, Precision precision, ConfigProto sessionConfig) {
 
     <T> ModelGraph.Built<T> build(GraphContext.Mode mode, Function<ModelGraph.Parts, T> addTraining) {
       // the precision is the training steps' only: evaluation and exports stay float32
-      ConfigProto session = mode == GraphContext.Mode.TRAINING ? config.precision().apply(sessionConfig) : sessionConfig;
-      return ModelGraph.build(mode, config, backbone, classes, mean, std, session, addTraining);
+      ConfigProto session = mode == GraphContext.Mode.TRAINING ? precision.apply(sessionConfig) : sessionConfig;
+      return ModelGraph.build(model, mode, seed, session, addTraining);
     }
   }
 
@@ -75,18 +68,19 @@ public final class TrainingGraph implements AutoCloseable {
   }
 
   /**
-   * Builds the training graph and opens its session (variables initialized).
+   * Builds {@code model}'s training graph with {@code optimizer} and opens its session (variables
+   * initialized, the backbone's own weights loaded).
    *
-   * @param mean per-channel mean of [0,1]-scaled pixels, {@code std} likewise
+   * @param seed base of every initializer and dropout seed
+   * @param sessionConfig TF session options, or null for TF's defaults
    */
-  public static TrainingGraph build(TrainConfig config, Backbone backbone, int classes, float[] mean,
-      float[] std, ConfigProto sessionConfig) {
-    Builder builder = new Builder(config, backbone, classes, mean, std, sessionConfig);
+  public static TrainingGraph build(Model model, Optimizer optimizer, long seed, Precision precision,
+      ConfigProto sessionConfig) {
+    Builder builder = new Builder(model, seed, precision, sessionConfig);
     ModelGraph.Built<Step> built = builder.build(GraphContext.Mode.TRAINING, parts -> {
-      ScheduledOptimizer optimizer =
-          config.optimizer().create(parts.graph(), config.learningRate(), config.momentum());
-      return new Step(optimizer,
-          optimizer.minimize(parts.loss(), parts.ctx().trainableVariables(), parts.ctx().updateOps()));
+      ScheduledOptimizer created = optimizer.create(parts.graph());
+      return new Step(created,
+          created.minimize(parts.loss(), parts.ctx().trainableVariables(), parts.ctx().updateOps()));
     });
     return new TrainingGraph(built.model(), built.training().op(), built.training().optimizer(), builder);
   }

@@ -3,13 +3,11 @@ package dev.spinal.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.spinal.train.cli.SpinalCli;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.RewriterConfig;
-import picocli.CommandLine;
 
-/** {@code --precision}: parsed, kept in config.json for --resume, and turned into the session rewrite. */
+/** {@code precision}: kept in config.json for --resume, and turned into the session rewrite (the CLI flag is spinal-cli's). */
 class PrecisionTest {
 
   @Test
@@ -34,15 +32,5 @@ class PrecisionTest {
     old.remove("precision");
     assertThat(Checkpoints.JSON.treeToValue(old, TrainConfig.class).precision()).isEqualTo(Precision.FP32);
     assertThat(ResumeAndExportTest.config().precision()).isEqualTo(Precision.FP32);
-  }
-
-  @Test
-  void badValueNamesTheChoices() {
-    CommandLine cli = SpinalCli.commandLine();
-    java.io.StringWriter err = new java.io.StringWriter();
-    cli.setErr(new java.io.PrintWriter(err));
-    int exit = cli.execute("train", "--recipe", "fashion-mnist-vgg5", "--precision", "fp16", "--out", "/tmp/never");
-    assertThat(exit).isEqualTo(1);
-    assertThat(err.toString()).contains("unknown precision 'fp16'; expected fp32 or bf16");
   }
 }

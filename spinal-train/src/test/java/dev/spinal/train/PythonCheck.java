@@ -1,6 +1,7 @@
 package dev.spinal.train;
 
-import dev.spinal.train.peers.NpzWriter;
+import dev.spinal.datasets.io.NpzWriter;
+import dev.spinal.savedmodel.ExportedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.spinal.core.heads.HeadKind;
+import dev.spinal.core.model.Model;
 import dev.spinal.datasets.Batch;
 import dev.spinal.datasets.BatchStream;
 import dev.spinal.datasets.DatasetSplits;
 import dev.spinal.datasets.Normalization;
+import dev.spinal.savedmodel.ExportedModel;
+import dev.spinal.savedmodel.ModelExporter;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -18,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,26 +41,30 @@ class ResumeAndExportTest {
 
   /** VGG-5 would take minutes here; the flatten backbone keeps dropout, Adam and the full loop. */
   static TrainConfig config() {
-    return new TrainConfig("fashion-mnist", null, 3000, "flatten", HeadKind.PROGRESSIVE, 32, 3, 0.3, true,
-        OptimizerKind.ADAM, 0.002, 0, 50, 2, "plateau-cube", 11, true, 3);
+    return TrainConfig.builder()
+        .dataset("fashion-mnist").limit(3000).backbone("flatten")
+        .head(HeadKind.PROGRESSIVE).width(32).depth(3).dropout(0.3).batchNorm(true)
+        .optimizer(OptimizerKind.ADAM).learningRate(0.002).momentum(0)
+        .batchSize(50).epochs(2).schedule("plateau-cube").seed(11).augment(true).keepCheckpoints(3)
+        .build();
   }
 
-  static Trainer.Options options(Path run) {
-    return Trainer.Options.of(run).withProgress(false);
+  static Runs.Options options(Path run) {
+    return Runs.Options.of(run).withProgress(false);
   }
 
   @BeforeAll
   static void trainOnce() {
-    uninterrupted = Trainer.train(config(), options(dir.resolve("full")).withExport(dir.resolve("export")));
+    uninterrupted = Runs.start(config(), options(dir.resolve("full")).withExport(dir.resolve("export")));
   }
 
   @Test
   void resumedRunEndsWithTheSameWeights() throws IOException {
     Path run = dir.resolve("interrupted");
-    TrainResult first = Trainer.train(config(), options(run).stoppingAfter(1));
+    TrainResult first = Runs.start(config(), options(run).stoppingAfter(1));
     assertThat(first.stoppedEarly()).isTrue();
     assertThat(first.history()).hasSize(1);
-    TrainResult resumed = Trainer.resume(options(run));
+    TrainResult resumed = Runs.resume(options(run));
     assertThat(resumed.history()).hasSize(2);
     assertThat(resumed.history().get(1).trainLoss())
         .isCloseTo(uninterrupted.history().get(1).trainLoss(), within(1e-6));
@@ -70,11 +78,10 @@ class ResumeAndExportTest {
   }
 
   static double[] weightsOf(Path checkpoint) {
-    DatasetSplits data = Trainer.loadData(config());
-    var train = data.train();
-    var backbone = Backbones.resolve("flatten", train.height(), train.width(), train.channels());
-    try (TrainingGraph g = TrainingGraph.build(config(), backbone, 10, new float[] {0.1307f},
-        new float[] {0.3081f}, null)) {
+    DatasetSplits data = Runs.loadData(config());
+    Model model = Runs.model(config(), data.train());
+    try (TrainingGraph g = TrainingGraph.build(model, Runs.trainer(config()).build().optimizer(), config().seed(),
+        Precision.FP32, null)) {
       Checkpoints.restore(g.session(), checkpoint);
       return g.trainableWeights();
     }
@@ -87,7 +94,7 @@ class ResumeAndExportTest {
     assertThat(export.resolve("saved_model.pb")).exists();
     assertThat(Files.readAllLines(export.resolve("assets.extra/classes.txt"))).hasSize(10).contains("Ankle boot");
 
-    DatasetSplits data = Trainer.loadData(config());
+    DatasetSplits data = Runs.loadData(config());
     long correct = 0;
     try (ExportedModel model = ExportedModel.load(dir.resolve("export"));
         BatchStream stream = BatchStream.builder(data.test()).batchSize(128).normalize(Normalization.UNIT)
@@ -107,36 +114,41 @@ class ResumeAndExportTest {
     assertThat((double) correct / data.test().size()).isEqualTo(uninterrupted.testAccuracy());
   }
 
-  /** `spinal predict` on an image file: decodes the PNG, sizes it to the model, prints class names. */
-  @Test
-  void predictCommandClassifiesAnImageFile() throws IOException {
-    DatasetSplits data = Trainer.loadData(config());
-    byte[] pixels = data.test().image(0);
-    java.awt.image.BufferedImage png =
-        new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
-    png.getRaster().setDataElements(0, 0, 28, 28, pixels);
-    Path file = dir.resolve("test0.png");
-    javax.imageio.ImageIO.write(png, "png", file.toFile());
-
-    long expected;
-    try (ExportedModel model = ExportedModel.load(dir.resolve("export"));
-        BatchStream one = BatchStream.builder(data.test().first(1)).batchSize(1).normalize(Normalization.UNIT).build();
-        Batch b = one.next()) {
-      expected = model.classify(b.images())[0];
-    }
-    String className = data.test().classNames().get((int) expected);
-    CliTest.Run r = CliTest.run("predict", "--model", dir.resolve("export").toString(), "--top", "1", file.toString());
-    assertThat(r.exit()).as(r.err()).isZero();
-    assertThat(r.out().strip()).startsWith(file + ": " + className + " ");
-  }
-
   @Test
   void newExportsTakeTheNextVersionAndNeverOverwrite() throws IOException {
     Path base = dir.resolve("versions");
     Files.createDirectories(base.resolve("7"));
     Files.writeString(base.resolve("7/marker"), "keep");
     assertThat(ModelExporter.nextVersion(base)).isEqualTo(8);
+
+    // two real exports of the uninterrupted run's best checkpoint into a base that holds 7/ already
+    DatasetSplits data = Runs.loadData(config());
+    Path best = dir.resolve("full/checkpoints/best");
+    Path first = Runs.exportCheckpoint(config(), best, data.train(), base, Map.of("export", "first"));
+    Path second = Runs.exportCheckpoint(config(), best, data.train(), base, Map.of("export", "second"));
+    assertThat(first).isEqualTo(base.resolve("8"));
+    assertThat(second).isEqualTo(base.resolve("9"));
     assertThat(base.resolve("7/marker")).hasContent("keep");
+    try (Stream<Path> s = Files.list(base.resolve("7"))) {
+      assertThat(s.map(p -> p.getFileName().toString())).containsExactly("marker");
+    }
+    assertThat(Files.readString(first.resolve("assets.extra/spinal.json"))).contains("\"first\"", "\"version\" : 8");
+    assertThat(Files.readString(second.resolve("assets.extra/spinal.json"))).contains("\"second\"", "\"version\" : 9");
+
+    // each version is a loadable SavedModel, and the same weights give the same probabilities
+    try (BatchStream stream = BatchStream.builder(data.test().first(16)).batchSize(16)
+            .normalize(Normalization.UNIT).build();
+        Batch b = stream.next();
+        ExportedModel eight = ExportedModel.load(first);
+        ExportedModel nine = ExportedModel.load(second);
+        ExportedModel latest = ExportedModel.load(base)) {
+      assertThat(eight.dir()).isEqualTo(first);
+      assertThat(nine.dir()).isEqualTo(second);
+      assertThat(latest.dir()).isEqualTo(second);
+      assertThat(eight.classNames()).hasSize(10).contains("Ankle boot");
+      assertThat(nine.probabilities(b.images())).containsExactly(eight.probabilities(b.images()));
+    }
+    assertThat(ModelExporter.nextVersion(base)).isEqualTo(10);
   }
 
   @Test

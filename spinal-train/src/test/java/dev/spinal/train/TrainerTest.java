@@ -13,13 +13,17 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainerTest {
 
   static TrainConfig small(String backbone, int epochs) {
-    return new TrainConfig("fashion-mnist", null, 6000, backbone, HeadKind.PROGRESSIVE, 64, 3, 0.2, false,
-        OptimizerKind.ADAM, 0.001, 0, 64, epochs, "constant", 7, false, 2);
+    return TrainConfig.builder()
+        .dataset("fashion-mnist").limit(6000).backbone(backbone)
+        .head(HeadKind.PROGRESSIVE).width(64).depth(3).dropout(0.2).batchNorm(false)
+        .optimizer(OptimizerKind.ADAM).learningRate(0.001).momentum(0)
+        .batchSize(64).epochs(epochs).schedule("constant").seed(7).augment(false).keepCheckpoints(2)
+        .build();
   }
 
   @Test
   void smallSubsetReachesEightyPercentInSeconds(@TempDir Path dir) throws Exception {
-    TrainResult result = Trainer.train(small("flatten", 4), Trainer.Options.of(dir.resolve("run")).withProgress(false));
+    TrainResult result = Runs.start(small("flatten", 4), Runs.Options.of(dir.resolve("run")).withProgress(false));
     System.out.print(SummaryTable.render(result));
     assertThat(result.testAccuracy()).isGreaterThan(0.80);
     assertThat(result.history()).hasSize(4);

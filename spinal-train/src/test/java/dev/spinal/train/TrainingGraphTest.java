@@ -6,6 +6,12 @@ import static org.assertj.core.api.Assertions.within;
 import dev.spinal.core.GraphContext;
 import dev.spinal.core.backbones.Vgg5Backbone;
 import dev.spinal.core.heads.HeadKind;
+import dev.spinal.core.heads.HeadSpec;
+import dev.spinal.core.model.Model;
+import dev.spinal.core.model.ModelGraph;
+import dev.spinal.core.model.VariableCopy;
+import dev.spinal.savedmodel.ExportedModel;
+import dev.spinal.savedmodel.ModelExporter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,9 +35,17 @@ class TrainingGraphTest {
 
   @TempDir Path dir;
 
-  private static TrainConfig config() {
-    return new TrainConfig("test", null, 0, "vgg5", HeadKind.PROGRESSIVE, 16, 2, 0.2, false,
-        OptimizerKind.ADAM, 0.01, 0.9, 8, 1, "constant", 5, false, 1);
+  private static final long SEED = 5;
+
+  /** VGG-5 (batch norms to fold) + a progressive head of width 16, depth 2, dropout 0.2; ten classes. */
+  private static Model model() {
+    Vgg5Backbone backbone = new Vgg5Backbone();
+    return Model.builder()
+        .backbone(backbone)
+        .head(HeadKind.PROGRESSIVE.create(HeadSpec.builder().inputSize(backbone.featureSize()).width(16).depth(2)
+            .classes(10).dropout(0.2).batchNorm(false).build()))
+        .normalization(new float[] {0.3f}, new float[] {0.3f})
+        .build();
   }
 
   @Test
@@ -42,8 +56,7 @@ class TrainingGraphTest {
       pixels[i] = random.nextFloat();
     }
     int[] classes = {0, 1, 2, 3, 4, 5, 6, 7};
-    try (TrainingGraph g = TrainingGraph.build(config(), new Vgg5Backbone(), 10, new float[] {0.3f},
-            new float[] {0.3f}, null);
+    try (TrainingGraph g = TrainingGraph.build(model(), Optimizer.adam(0.01), SEED, Precision.FP32, null);
         TFloat32 x = TrainingGraph.imagesTensor(pixels, 8, Shape.of(28, 28, 1));
         TInt32 y = TInt32.tensorOf(Shape.of(8), DataBuffers.of(classes, true, false))) {
       Checkpoints checkpoints = new Checkpoints(dir, 3);
@@ -62,7 +75,7 @@ class TrainingGraphTest {
       assertThat(g.evaluate(x, y).loss()).isEqualTo(after.loss());
 
       // the export (the twin with its folded kernels) read back by TF Java's SavedModel loader
-      Path version = ModelExporter.export(g, dir.resolve("export"),
+      Path version = ModelExporter.export(g.inference(), dir.resolve("export"),
           List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j"), Map.of());
       try (ExportedModel model = ExportedModel.load(version)) {
         assertThat(model.probabilities(x)).containsExactly(switched.probabilities(), within(1e-5f));
@@ -79,8 +92,7 @@ class TrainingGraphTest {
 
   /** Loss and probabilities of a switched graph (default: inference) holding the trained variables. */
   private static Switched switchedInference(TrainingGraph trained, TFloat32 x, TInt32 y) {
-    try (ModelGraph switched = ModelGraph.build(GraphContext.Mode.SWITCHED, config(), new Vgg5Backbone(),
-        10, new float[] {0.3f}, new float[] {0.3f}, null, parts -> null).model()) {
+    try (ModelGraph switched = ModelGraph.build(model(), GraphContext.Mode.SWITCHED, SEED, null)) {
       List<Variable<?>> all = new ArrayList<>(trained.context().trainableVariables());
       all.addAll(trained.context().nonTrainableVariables());
       VariableCopy.prepare(all, switched.graph()).copy(trained.session(), switched.session());

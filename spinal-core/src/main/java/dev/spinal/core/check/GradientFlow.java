@@ -85,8 +85,8 @@ public final class GradientFlow {
    * cross-entropy. What {@code spinal gradflow} prints and {@code GradientFlowTest} asserts.
    */
   public static Report ofHeadAtInitialization(Head head, int batch, long dataSeed, long weightSeed) {
-    int inputSize = Math.toIntExact(head.spec().inputSize());
-    int classes = head.spec().classes();
+    int inputSize = Math.toIntExact(head.inputSize());
+    int classes = head.classes();
     Random random = new Random(dataSeed);
     float[] x = new float[batch * inputSize];
     for (int i = 0; i < x.length; i++) {

@@ -31,14 +31,29 @@ public final class DenseHead implements Head {
     this.spec = spec;
   }
 
-  @Override
+  /** The spec this head was built from. */
   public HeadSpec spec() {
     return spec;
   }
 
-  @Override
+  /** Which of the built-in kinds this head is. */
   public HeadKind kind() {
     return HeadKind.DENSE;
+  }
+
+  @Override
+  public long inputSize() {
+    return spec.inputSize();
+  }
+
+  @Override
+  public int classes() {
+    return spec.classes();
+  }
+
+  @Override
+  public String name() {
+    return kind().cliName();
   }
 
   private long layerInputSize(int i) {

@@ -36,14 +36,29 @@ public final class ProgressiveSpinalHead implements Head {
     this.spec = spec;
   }
 
-  @Override
+  /** The spec this head was built from. */
   public HeadSpec spec() {
     return spec;
   }
 
-  @Override
+  /** Which of the built-in kinds this head is. */
   public HeadKind kind() {
     return HeadKind.PROGRESSIVE;
+  }
+
+  @Override
+  public long inputSize() {
+    return spec.inputSize();
+  }
+
+  @Override
+  public int classes() {
+    return spec.classes();
+  }
+
+  @Override
+  public String name() {
+    return kind().cliName();
   }
 
   /** Input size of hidden layer {@code i} (1-based): {@code d} for the first, {@code d + (i-1)w} after. */

@@ -66,15 +66,6 @@ public final class Dropout {
     return tf.math.mul(x, tf.math.mul(keep, scale));
   }
 
-  /**
-   * Applies a given 0/1 {@code keepMask} (same shape as {@code x}) with training-mode scaling: the
-   * deterministic form used by gradient checks.
-   */
-  public <T extends TFloating> Operand<T> applyMask(Ops tf, Operand<T> x, Operand<T> keepMask) {
-    Operand<T> scale = constant(tf, 1.0 / (1.0 - rate), x.type());
-    return tf.math.mul(x, tf.math.mul(keepMask, scale));
-  }
-
   private static <T extends TFloating> Operand<T> constant(Ops tf, double value, Class<T> type) {
     return tf.dtypes.cast(tf.constant(value), type);
   }

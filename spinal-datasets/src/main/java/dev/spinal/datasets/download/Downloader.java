@@ -1,5 +1,7 @@
 package dev.spinal.datasets.download;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import dev.spinal.datasets.ChecksumMismatchException;
 import dev.spinal.datasets.DatasetException;
 import dev.spinal.datasets.io.Checksums;
@@ -39,7 +41,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * </ul>
  */
 public final class Downloader {
-  private static final System.Logger LOG = System.getLogger(Downloader.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(Downloader.class);
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
   private final int attempts;
@@ -90,7 +92,7 @@ public final class Downloader {
           }
         } catch (IOException e) {
           failures.add(url + " (attempt " + attempt + "): " + e);
-          LOG.log(System.Logger.Level.INFO, "download of {0} interrupted ({1}); will resume", url, e.toString());
+          LOG.info("download of {} interrupted ({}); will resume", url, e.toString());
         }
         if (attempt < attempts) {
           sleep(pause);
@@ -219,7 +221,7 @@ public final class Downloader {
       }
       verified = true;
     } else {
-      LOG.log(System.Logger.Level.WARNING, "{0}: no published checksum; kept unverified", target.getFileName());
+      LOG.warn("{}: no published checksum; kept unverified", target.getFileName());
     }
     Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     return new Result(target, verified);

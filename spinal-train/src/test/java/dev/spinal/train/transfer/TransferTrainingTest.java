@@ -2,19 +2,28 @@ package dev.spinal.train.transfer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
+import dev.spinal.core.backbones.FlattenBackbone;
 import dev.spinal.core.heads.HeadKind;
+import dev.spinal.core.model.Model;
+import dev.spinal.core.model.ModelGraph;
 import dev.spinal.datasets.Batch;
 import dev.spinal.datasets.BatchStream;
 import dev.spinal.datasets.DatasetSplits;
 import dev.spinal.datasets.ImageDataset;
 import dev.spinal.datasets.Normalization;
-import dev.spinal.train.ExportedModel;
+import dev.spinal.savedmodel.ExportedModel;
+import dev.spinal.savedmodel.SavedModelBackbone;
+import dev.spinal.train.Checkpoints;
 import dev.spinal.train.OptimizerKind;
+import dev.spinal.train.Precision;
 import dev.spinal.train.PythonCheck;
+import dev.spinal.train.Runs;
 import dev.spinal.train.TrainConfig;
 import dev.spinal.train.TrainResult;
-import dev.spinal.train.Trainer;
+import dev.spinal.train.TrainingGraph;
+import dev.spinal.train.batches.FeatureExtractor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -37,16 +46,24 @@ class TransferTrainingTest {
   static final Path PYTHON_CHECK = PythonCheck.DIR;
 
   static TrainConfig config(String backbone, int limit, int epochs, boolean fineTune) {
-    return new TrainConfig("fashion-mnist", null, limit, MODELS.resolve(backbone).toString(), HeadKind.PROGRESSIVE,
-        64, 3, 0.2, false, OptimizerKind.ADAM, 0.001, 0.9, 64, epochs, "constant", 3, false, 2, fineTune);
+    return TrainConfig.builder()
+        .dataset("fashion-mnist").limit(limit).backbone(MODELS.resolve(backbone).toString())
+        .head(HeadKind.PROGRESSIVE).width(64).depth(3).dropout(0.2).batchNorm(false)
+        .optimizer(OptimizerKind.ADAM).learningRate(0.001).momentum(0.9)
+        .batchSize(64).epochs(epochs).schedule("constant").seed(3).augment(false).keepCheckpoints(2)
+        .fineTune(fineTune)
+        .build();
+  }
+
+  static Runs.Options options(Path run) {
+    return Runs.Options.of(run).withProgress(false);
   }
 
   @Test
   void frozenCnnHeadTrainsOnCachedFeaturesAndExportsOneSavedModel(@TempDir Path dir) throws Exception {
     TrainConfig config = config("fmnist04-cnn", 2000, 4, false);
     Path base = dir.resolve("export");
-    TrainResult result = Trainer.train(config, Trainer.Options.of(dir.resolve("run")).withProgress(false)
-        .withExport(base));
+    TrainResult result = Runs.start(config, options(dir.resolve("run")).withExport(base));
     // features pretrained on classes 0-4 only; a head on 2000 images of all ten classes
     assertThat(result.testAccuracy()).isGreaterThan(0.70);
     assertThat(dir.resolve("run/checkpoints/best/variables.index")).exists();
@@ -54,7 +71,7 @@ class TransferTrainingTest {
       assertThat(events.filter(p -> p.getFileName().toString().startsWith("events.out.tfevents"))).isNotEmpty();
     }
     // the export reproduces the run's test accuracy on the same test images
-    DatasetSplits data = Trainer.loadData("fashion-mnist", null, 2000, 3);
+    DatasetSplits data = Runs.loadData("fashion-mnist", null, 2000, 3);
     try (ExportedModel model = ExportedModel.load(base)) {
       assertThat(model.imageShape()).isEqualTo(Shape.of(28, 28, 1));
       assertThat(accuracy(model, data.test())).isEqualTo(result.testAccuracy());
@@ -67,15 +84,16 @@ class TransferTrainingTest {
 
   @Test
   void fineTuningTheGraphFormatTrainsBackboneWeights(@TempDir Path dir) throws Exception {
-    SavedModelBackbone frozen = SavedModelBackbone.load(MODELS.resolve("fmnist04-cnn-graph"), 28, 28, 1, false);
     TrainConfig config = config("fmnist04-cnn-graph", 640, 1, true);
     Path base = dir.resolve("export");
-    TrainResult result = Trainer.train(config, Trainer.Options.of(dir.resolve("run")).withProgress(false)
-        .withExport(base));
+    TrainResult result = Runs.start(config, options(dir.resolve("run")).withExport(base));
     assertThat(result.history()).hasSize(1);
-    DatasetSplits data = Trainer.loadData("fashion-mnist", null, 640, 3);
+    DatasetSplits data = Runs.loadData("fashion-mnist", null, 640, 3);
+    // the same backbone as it was before training: loaded frozen, its own weights
+    Model untrained = Runs.model(config.toBuilder().fineTune(false).build(), data.train());
+    assertThat(untrained.backbone().frozen()).isTrue();
     try (ExportedModel model = ExportedModel.load(base);
-        FeatureExtractor before = new FeatureExtractor(frozen, null);
+        FeatureExtractor before = new FeatureExtractor(untrained, config.seed(), null);
         TFloat32 x = firstImages(data.test(), 4)) {
       // the exported backbone's weights moved: its features differ from the original backbone's
       float[] original = before.features(x);
@@ -90,15 +108,60 @@ class TransferTrainingTest {
     }
   }
 
+  /**
+   * MobileNetV2 (alpha 0.35, {@code weights=None}: random weights, so no accuracy is promised) reads
+   * 32x32 RGB: the export takes 28x28 gray images, resizes and repeats them to RGB itself, and gives
+   * what the run computed in-process: the same test accuracy as the trainer reported (on features cached
+   * through the same backbone), and, for real test images, the classes and probabilities of the best
+   * checkpoint's head applied to the backbone's in-process features.
+   */
   @Test
   void mobileNetTakesGrayTwentyEightPixelImagesResizedToItsInput(@TempDir Path dir) throws Exception {
     TrainConfig config = config("mobilenetv2-32", 300, 1, false);
     Path base = dir.resolve("export");
-    Trainer.train(config, Trainer.Options.of(dir.resolve("run")).withProgress(false).withExport(base));
-    DatasetSplits data = Trainer.loadData("fashion-mnist", null, 300, 3);
-    try (ExportedModel model = ExportedModel.load(base)) {
-      assertThat(model.imageShape()).isEqualTo(Shape.of(28, 28, 1));
-      writePythonCheck("mobilenetv2-32-frozen", model, data.test(), 8);
+    TrainResult result = Runs.start(config, options(dir.resolve("run")).withExport(base));
+    assertThat(result.history()).hasSize(1);
+    assertThat(result.stoppedEarly()).isFalse();
+    DatasetSplits data = Runs.loadData("fashion-mnist", null, 300, 3);
+    Model model = Runs.model(config, data.train());
+    assertThat(model.backbone().frozen()).isTrue();
+    assertThat(model.backbone().featureSize()).isEqualTo(1280);
+    int n = 16;
+    try (ExportedModel export = ExportedModel.load(base); TFloat32 x = firstImages(data.test(), n)) {
+      assertThat(export.imageShape()).isEqualTo(Shape.of(28, 28, 1));
+      assertThat(export.classNames()).hasSize(10);
+      assertThat(accuracy(export, data.test())).isEqualTo(result.testAccuracy());
+
+      // in-process: the backbone's features of the same images, then the best checkpoint's head on them
+      // (what the trainer trained: a head on [b, 1, 1, 1280] cached features)
+      long d = model.backbone().featureSize();
+      Model head = Model.builder().backbone(new FlattenBackbone(1, 1, d)).head(model.head()).build();
+      float[] features;
+      try (FeatureExtractor fx = new FeatureExtractor(model, config.seed(), null)) {
+        features = fx.features(x);
+      }
+      assertThat(features).hasSize((int) (n * d));
+      long[] expectedClasses;
+      float[] expectedProbabilities;
+      try (TrainingGraph g = TrainingGraph.build(head, Runs.trainer(config).build().optimizer(), config.seed(),
+              Precision.FP32, null);
+          TFloat32 f = TFloat32.tensorOf(Shape.of(n, 1, 1, d), DataBuffers.of(features, true, false))) {
+        Checkpoints.restore(g.session(), dir.resolve("run/checkpoints/best"));
+        expectedClasses = g.predict(f);
+        ModelGraph inference = g.inference();
+        try (Result r = inference.session().runner().feed(inference.images(), f)
+            .fetch(inference.classifier().probabilities()).run()) {
+          TFloat32 p = (TFloat32) r.get(0);
+          expectedProbabilities = new float[(int) p.shape().size()];
+          p.asRawTensor().data().asFloats().read(expectedProbabilities);
+        }
+      }
+      assertThat(export.classify(x)).containsExactly(expectedClasses);
+      float[] probabilities = export.probabilities(x);
+      assertThat(probabilities).containsExactly(expectedProbabilities, within(1e-5f));
+      // (no claim that the outputs depend on the image: with random weights this MobileNet's pooled
+      // features come out the same for different test images, measured)
+      writePythonCheck("mobilenetv2-32-frozen", export, data.test(), 8);
     }
   }
 
@@ -108,8 +171,8 @@ class TransferTrainingTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("No attr named 'dtype' in NodeDef")
         .hasMessageContaining("--format graph");
-    assertThatThrownBy(() -> Trainer.train(config("fmnist04-cnn", 100, 1, false).withAugment(true),
-        Trainer.Options.of(dir.resolve("run")).withProgress(false)))
+    assertThatThrownBy(() -> Runs.start(config("fmnist04-cnn", 100, 1, false).withAugment(true),
+        options(dir.resolve("run"))))
         .hasMessageContaining("--augment does not combine with a frozen SavedModel backbone");
   }
 

@@ -1,0 +1,110 @@
+package dev.spinal.cli;
+
+import dev.spinal.savedmodel.ExportedModel;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.types.TFloat32;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code spinal predict}: classes of image files (or, with --dataset, the eval command's accuracy). */
+@Command(name = "predict", description = "Predict the class of image files (PNG/JPEG) with an exported model,"
+    + " or with --dataset the accuracy on a split (as `spinal eval`).")
+final class PredictCommand implements Callable<Integer> {
+
+  @Option(names = "--model", required = true) Path model;
+  @Option(names = "--dataset") String dataset;
+  @Option(names = "--data-path") Path dataPath;
+  @Option(names = "--split", defaultValue = "test") String split;
+  @Option(names = "--limit", defaultValue = "0") int limit;
+  @Option(names = "--top", defaultValue = "3", description = "Classes to show per image.") int top;
+  @Parameters(arity = "0..*", description = "Image files.") List<Path> images = List.of();
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    if (dataset != null) {
+      EvalCommand eval = new EvalCommand();
+      eval.model = model;
+      eval.dataset = dataset;
+      eval.dataPath = dataPath;
+      eval.split = split;
+      eval.limit = limit;
+      eval.seed = 1;
+      return eval.call();
+    }
+    if (images.isEmpty()) {
+      throw new IllegalArgumentException("give image files, or --dataset D [--split test]");
+    }
+    try (ExportedModel m = ExportedModel.load(model)) {
+      Shape hwc = m.imageShape();
+      int h = (int) hwc.get(0);
+      int w = (int) hwc.get(1);
+      int c = (int) hwc.get(2);
+      int classes = 0;
+      for (Path file : images) {
+        float[] pixels = decode(file, h, w, c);
+        try (TFloat32 x = TFloat32.tensorOf(Shape.of(1, h, w, c), DataBuffers.of(pixels, true, false))) {
+          float[] p = m.probabilities(x);
+          classes = p.length;
+          Integer[] order = new Integer[p.length];
+          for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+          }
+          java.util.Arrays.sort(order, (a, b) -> Float.compare(p[b], p[a]));
+          StringBuilder line = new StringBuilder(file.toString()).append(':');
+          for (int k = 0; k < Math.min(top, classes); k++) {
+            int cls = order[k];
+            String name = cls < m.classNames().size() ? m.classNames().get(cls) : Integer.toString(cls);
+            line.append(String.format(" %s %.1f%%", name, 100 * p[cls]));
+          }
+          spec.commandLine().getOut().println(line);
+        }
+      }
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
+  }
+
+  /** Decodes, converts to the model's channels and resizes (bilinear) to its size; pixels / 255. */
+  static float[] decode(Path file, int h, int w, int c) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("no such image file: " + file);
+    }
+    BufferedImage image = ImageIO.read(file.toFile());
+    if (image == null) {
+      throw new IllegalArgumentException(file + " is not an image ImageIO can decode (PNG, JPEG, BMP, GIF)");
+    }
+    BufferedImage scaled = new BufferedImage(w, h, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = scaled.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+    g.drawImage(image, 0, 0, w, h, null);
+    g.dispose();
+    float[] out = new float[h * w * c];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        if (c == 1) {
+          out[y * w + x] = scaled.getRaster().getSample(x, y, 0) / 255f;
+        } else {
+          int rgb = scaled.getRGB(x, y);
+          int at = (y * w + x) * c;
+          out[at] = ((rgb >> 16) & 0xff) / 255f;
+          out[at + 1] = ((rgb >> 8) & 0xff) / 255f;
+          out[at + 2] = (rgb & 0xff) / 255f;
+        }
+      }
+    }
+    return out;
+  }
+}

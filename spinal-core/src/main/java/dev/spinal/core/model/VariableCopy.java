@@ -1,0 +1,90 @@
+package dev.spinal.core.model;
+
+import dev.spinal.core.GraphContext;
+import java.util.ArrayList;
+import java.util.List;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Copies float32 variables from one session into the same-named variables of another graph's
+ * session: from a training graph into its inference twin, or from a head trained on cached features
+ * into a backbone + head graph. The target's assign ops are added once, by {@link #prepare}, so
+ * repeated copies do not grow the graph.
+ */
+public final class VariableCopy {
+
+  private final List<Variable<?>> sources;
+  private final List<Placeholder<TFloat32>> values;
+  private final List<Op> assigns;
+
+  private VariableCopy(List<Variable<?>> sources, List<Placeholder<TFloat32>> values, List<Op> assigns) {
+    this.sources = sources;
+    this.values = values;
+    this.assigns = assigns;
+  }
+
+  /** {@link #prepare(List, Graph)} for every variable of a model: trainable weights and state. */
+  public static VariableCopy prepare(GraphContext model, Graph target) {
+    List<Variable<?>> all = new ArrayList<>(model.trainableVariables());
+    all.addAll(model.nonTrainableVariables());
+    return prepare(all, target);
+  }
+
+  /**
+   * Adds to {@code target} one assign op per variable of {@code sources}, matched by op name.
+   *
+   * @throws IllegalStateException naming the first variable {@code target} lacks, or whose shape
+   *     differs
+   */
+  public static VariableCopy prepare(List<Variable<?>> sources, Graph target) {
+    Ops tf = Ops.create(target).withSubScope("spinal_copy");
+    List<Placeholder<TFloat32>> values = new ArrayList<>();
+    List<Op> assigns = new ArrayList<>();
+    for (int i = 0; i < sources.size(); i++) {
+      Variable<?> source = sources.get(i);
+      String name = source.op().name();
+      GraphOperation op = target.operation(name);
+      if (op == null) {
+        throw new IllegalStateException("the target graph has no variable " + name + " to copy into");
+      }
+      @SuppressWarnings({"unchecked", "rawtypes"})
+      Variable<TFloat32> v = new Variable(op);
+      Shape shape = source.shape();
+      if (!v.shape().equals(shape) || source.type() != TFloat32.class) {
+        throw new IllegalStateException("variable " + name + ": cannot copy " + source.type().getSimpleName()
+            + shape + " into " + v.type().getSimpleName() + v.shape());
+      }
+      Ops one = tf.withSubScope("v" + i);
+      Placeholder<TFloat32> value =
+          one.withName("value").placeholder(TFloat32.class, Placeholder.shape(shape));
+      values.add(value);
+      assigns.add(one.withName("assign").assign(v, value));
+    }
+    return new VariableCopy(List.copyOf(sources), values, assigns);
+  }
+
+  /** Reads every source variable from {@code from} and assigns it in {@code to}, in one run each. */
+  public void copy(Session from, Session to) {
+    if (sources.isEmpty()) {
+      return;
+    }
+    Session.Runner fetch = from.runner();
+    sources.forEach(fetch::fetch);
+    try (Result read = fetch.run()) {
+      Session.Runner assign = to.runner();
+      for (int i = 0; i < sources.size(); i++) {
+        assign.feed(values.get(i), read.get(i)).addTarget(assigns.get(i));
+      }
+      assign.run();
+    }
+  }
+}

@@ -1,0 +1,107 @@
+package dev.spinal.core.runtime;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Whether TensorFlow's oneDNN CPU kernels are on in this process, and why. TensorFlow reads
+ * {@code TF_ENABLE_ONEDNN_OPTS} once, when its native library loads: set it before the JVM starts
+ * (the {@code spinal}, {@code run-main} and {@code run-tests} launchers choose it by measurement for
+ * the CPU, see the README's "Speed on your CPU"). Unset, TensorFlow turns oneDNN on only on CPUs with
+ * AVX512_VNNI, AVX512_BF16 or AMX; on AVX2-only CPUs it stays off although it trains VGG-5 about 1.4x
+ * faster there (BENCHMARKS.md).
+ *
+ * @param on whether oneDNN's kernels are in use
+ * @param reason why, in words: the variable's value, or TensorFlow's default for this CPU, plus what
+ *     the launcher measured ({@code SPINAL_ONEDNN_REASON})
+ * @param cpu the CPU's model name
+ * @param avx512 whether the CPU has AVX-512F
+ * @param bf16 whether it has AVX512_BF16 (bfloat16 mixed precision through oneDNN)
+ */
+public record OneDnn(boolean on, String reason, String cpu, boolean avx512, boolean bf16) {
+
+  /** The environment variable TensorFlow reads. */
+  public static final String VARIABLE = "TF_ENABLE_ONEDNN_OPTS";
+  /** Set by Spinal's launchers to say how they chose {@link #VARIABLE}. */
+  public static final String REASON_VARIABLE = "SPINAL_ONEDNN_REASON";
+
+  private static final AtomicBoolean LOGGED = new AtomicBoolean();
+
+  /** The state of this process (from its environment and {@code /proc/cpuinfo}). */
+  public static OneDnn current() {
+    return of(System.getenv(VARIABLE), System.getenv(REASON_VARIABLE), cpuInfo());
+  }
+
+  /** The state for a value of {@link #VARIABLE} (null: unset) on a CPU described by cpuinfo lines. */
+  static OneDnn of(String variable, String launcherReason, List<String> cpuinfo) {
+    String cpu = cpuinfo.stream().filter(l -> l.startsWith("model name")).findFirst()
+        .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
+    Set<String> flags = cpuinfo.stream().filter(l -> l.startsWith("flags")).findFirst()
+        .map(l -> Set.of(l.substring(l.indexOf(':') + 1).trim().split("\\s+"))).orElse(Set.of());
+    boolean avx512 = flags.contains("avx512f");
+    boolean bf16 = flags.contains("avx512_bf16");
+    boolean tfDefault = flags.contains("avx512_vnni") || bf16 || flags.contains("amx_tile");
+    boolean on;
+    String reason;
+    if (variable == null || variable.isBlank()) {
+      on = tfDefault;
+      reason = VARIABLE + " unset: TensorFlow's default for this CPU (on only with AVX512_VNNI, AVX512_BF16 or AMX)";
+    } else {
+      String v = variable.trim().toLowerCase(Locale.ROOT);
+      on = v.equals("1") || v.equals("true");
+      reason = VARIABLE + "=" + variable.trim();
+    }
+    if (launcherReason != null && !launcherReason.isBlank()) {
+      reason += " (" + launcherReason.trim() + ")";
+    }
+    return new OneDnn(on, reason, cpu, avx512, bf16);
+  }
+
+  /** The CPU class in words, e.g. {@code AMD EPYC, AVX2 (no AVX-512)}. */
+  public String cpuClass() {
+    return cpu + ", " + (avx512 ? "AVX-512" + (bf16 ? " + AVX512_BF16" : "") : "AVX2 (no AVX-512)");
+  }
+
+  /** One line: {@code TensorFlow oneDNN kernels: on (TF_ENABLE_ONEDNN_OPTS=1 (...)); CPU: ...}. */
+  public String describe() {
+    return "TensorFlow oneDNN kernels: " + (on ? "on" : "off") + " (" + reason + "); CPU: " + cpuClass();
+  }
+
+  /** As a map, for a results folder's {@code machine.json}. */
+  public Map<String, Object> toMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("cpu", cpu);
+    m.put("avx512f", avx512);
+    m.put("avx512_bf16", bf16);
+    m.put("onednn", on);
+    m.put("onednn_reason", reason);
+    m.put("cores", Runtime.getRuntime().availableProcessors());
+    return m;
+  }
+
+  /** Logs {@link #describe()} once per process (at the first graph a context builds). */
+  public static void logOnce() {
+    if (LOGGED.compareAndSet(false, true)) {
+      LoggerFactory.getLogger(OneDnn.class).info(current().describe());
+    }
+  }
+
+  private static List<String> cpuInfo() {
+    Path file = Path.of("/proc/cpuinfo");
+    try (Stream<String> lines = Files.lines(file)) {
+      return lines.limit(200).collect(Collectors.toList());
+    } catch (IOException | RuntimeException e) {
+      return List.of();
+    }
+  }
+}

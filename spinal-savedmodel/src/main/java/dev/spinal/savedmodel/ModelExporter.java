@@ -1,0 +1,135 @@
+package dev.spinal.savedmodel;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import dev.spinal.core.GraphContext;
+import dev.spinal.core.model.ModelGraph;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.SessionFunction;
+import org.tensorflow.Signature;
+import org.tensorflow.op.Op;
+import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.SavedModel;
+import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.proto.TensorInfo;
+
+/**
+ * Writes a trained model in TF Serving's layout: {@code BASE/<version>/} with {@code saved_model.pb},
+ * {@code variables/}, tag {@code serve}, and a {@code serving_default} signature from {@code images}
+ * (float32 {@code [-1, H, W, C]}, pixels scaled to [0, 1]) to {@code logits}, {@code probabilities}
+ * and {@code classes}. The graph is an inference graph: no dropout, batch norm folded into the
+ * convolutions, no optimizer ops. {@code assets.extra/classes.txt} holds the class names, one per line, in label order,
+ * and {@code assets.extra/spinal.json} how the model was made.
+ *
+ * <p>A new export takes the next version number; an existing version is never overwritten. The
+ * export is written to a temporary folder in {@code BASE} and renamed into place.
+ */
+public final class ModelExporter {
+
+  /** The signature key SavedModel loaders (C++, Python, TF Java) take the init op from. */
+  static final String INIT_OP_SIGNATURE = "__saved_model_init_op";
+
+  private ModelExporter() {}
+
+  /**
+   * Exports {@code model}'s session with its current weights as the next version under {@code base};
+   * returns its folder. Give it an inference graph ({@link GraphContext.Mode#INFERENCE}: no dropout,
+   * batch norm on moving statistics, no training ops): what a trainer's {@code inference()} returns.
+   *
+   * @param classNames one per class, in label order (written to {@code assets.extra/classes.txt})
+   * @param metadata how the model was made (written to {@code assets.extra/spinal.json})
+   */
+  public static Path export(ModelGraph model, Path base, List<String> classNames, Map<String, Object> metadata)
+      throws IOException {
+    Files.createDirectories(base);
+    long version = nextVersion(base);
+    Path target = base.resolve(Long.toString(version));
+    Path tmp = Files.createTempDirectory(base, ".tmp-export-");
+    Files.delete(tmp); // the exporter wants to create the folder itself
+    try {
+      Signature signature = Signature.builder()
+          .key(Signature.DEFAULT_KEY)
+          .methodName("tensorflow/serving/predict")
+          .input(ModelGraph.IMAGES, model.images())
+          .output("logits", model.classifier().logits())
+          .output("probabilities", model.classifier().probabilities())
+          .output("classes", model.classifier().classes())
+          .build();
+      SavedModelBundle.exporter(tmp.toString())
+          .withTags(SavedModelBundle.DEFAULT_TAG)
+          .withFunction(SessionFunction.create(signature, model.session()))
+          .export();
+      List<Op> inits = model.ctx().loaderInits();
+      if (!inits.isEmpty()) {
+        String name = inits.size() == 1 ? inits.get(0).op().name()
+            : model.ctx().tf().withControlDependencies(inits).withName("spinal_loader_init").noOp().op().name();
+        addInitOp(tmp.resolve("saved_model.pb"), name);
+      }
+      Path extra = Files.createDirectories(tmp.resolve("assets.extra"));
+      Files.write(extra.resolve("classes.txt"), classNames, StandardCharsets.UTF_8);
+      Map<String, Object> meta = new LinkedHashMap<>(metadata);
+      meta.put("version", version);
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValue(extra.resolve("spinal.json").toFile(), meta);
+      // ATOMIC_MOVE of a directory fails if the target exists: no version is ever overwritten.
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      return target;
+    } finally {
+      deleteTree(tmp);
+    }
+  }
+
+  /**
+   * Names {@code opName} as the SavedModel's init op (the {@value #INIT_OP_SIGNATURE} signature, by op
+   * name as TF's loaders expect it: C++, TF Serving and Python run it after restoring the variables).
+   * TF Java's exporter writes none, and its signatures name tensors ({@code op:0}), which Python's
+   * loader rejects for an init op.
+   */
+  static void addInitOp(Path savedModelPb, String opName) throws IOException {
+    SavedModel model = SavedModel.parseFrom(Files.readAllBytes(savedModelPb));
+    SavedModel.Builder b = model.toBuilder();
+    for (MetaGraphDef.Builder meta : b.getMetaGraphsBuilderList()) {
+      meta.putSignatureDef(INIT_OP_SIGNATURE, SignatureDef.newBuilder()
+          .putOutputs(INIT_OP_SIGNATURE, TensorInfo.newBuilder().setName(opName).build())
+          .build());
+    }
+    Path tmp = savedModelPb.resolveSibling(".saved_model.pb.tmp");
+    Files.write(tmp, b.build().toByteArray());
+    Files.move(tmp, savedModelPb, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  /** 1 + the largest numeric folder name in {@code base} (1 when there is none). */
+  public static long nextVersion(Path base) throws IOException {
+    long max = 0;
+    try (Stream<Path> s = Files.list(base)) {
+      for (Path p : s.toList()) {
+        String name = p.getFileName().toString();
+        if (Files.isDirectory(p) && name.matches("\\d{1,18}")) {
+          max = Math.max(max, Long.parseLong(name));
+        }
+      }
+    }
+    return max + 1;
+  }
+}

@@ -1,0 +1,311 @@
+package dev.spinal.train;
+
+import dev.spinal.core.backbones.Backbone;
+import dev.spinal.core.model.Model;
+import dev.spinal.core.runtime.OneDnn;
+import dev.spinal.datasets.Augmentations;
+import dev.spinal.datasets.DataOptions;
+import dev.spinal.datasets.DatasetId;
+import dev.spinal.datasets.DatasetSplits;
+import dev.spinal.datasets.Datasets;
+import dev.spinal.datasets.ImageDataset;
+import dev.spinal.datasets.Normalization;
+import dev.spinal.train.callbacks.Callback;
+import dev.spinal.train.callbacks.Checkpointing;
+import dev.spinal.train.callbacks.EpochLog;
+import dev.spinal.train.callbacks.ExportBest;
+import dev.spinal.train.callbacks.MetricsLog;
+import dev.spinal.train.callbacks.NanGuard;
+import dev.spinal.train.callbacks.ProgressBarLogger;
+import dev.spinal.train.callbacks.StopAfterEpochs;
+import dev.spinal.train.callbacks.StopOnSignal;
+import dev.spinal.train.callbacks.TensorBoardLog;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.proto.ConfigProto;
+
+/**
+ * Runs described by a {@link TrainConfig} in a run folder: what {@code spinal train} and
+ * {@code --resume} do. It turns the config into the typed parts ({@link #model}, {@link #trainer}) and
+ * composes the run folder's callbacks: {@code config.json}, {@code metrics.jsonl},
+ * {@code tensorboard/}, {@code checkpoints/} (+ best), {@code result.json}, the NaN guard, Ctrl-C, the
+ * export of the best epoch.
+ */
+public final class Runs {
+
+  private static final Logger log = LoggerFactory.getLogger(Runs.class);
+
+  private Runs() {}
+
+  /** How a run is executed (not part of the run's identity, not saved). */
+  public record Options(Path runDir, Path exportBase, boolean progress, ConfigProto sessionConfig,
+      PrintStream log, int evalBatchSize, int stopAfterEpochs) {
+    /** Defaults: progress bar on, default session, epoch lines to stderr, eval batches of 500. */
+    public static Options of(Path runDir) {
+      return new Options(runDir, null, true, null, System.err, 500, 0);
+    }
+
+    public Options withExport(Path base) {
+      return new Options(runDir, base, progress, sessionConfig, log, evalBatchSize, stopAfterEpochs);
+    }
+
+    public Options withProgress(boolean on) {
+      return new Options(runDir, exportBase, on, sessionConfig, log, evalBatchSize, stopAfterEpochs);
+    }
+
+    public Options withSessionConfig(ConfigProto config) {
+      return new Options(runDir, exportBase, progress, config, log, evalBatchSize, stopAfterEpochs);
+    }
+
+    public Options withLog(PrintStream out) {
+      return new Options(runDir, exportBase, progress, sessionConfig, out, evalBatchSize, stopAfterEpochs);
+    }
+
+    /** Stop (as Ctrl-C would) after this many epochs of this invocation; 0 = never. */
+    public Options stoppingAfter(int epochs) {
+      return new Options(runDir, exportBase, progress, sessionConfig, log, evalBatchSize, epochs);
+    }
+  }
+
+  /** Starts a new run in {@code options.runDir()} (which must not hold a run already). */
+  public static TrainResult start(TrainConfig config, Options options) {
+    Backbones.checkAvailable(config.backbone(), config.fineTune(), config.augment());
+    checkFineTune(config);
+    Path configFile = options.runDir().resolve("config.json");
+    if (Files.exists(configFile)) {
+      throw new IllegalArgumentException(options.runDir() + " already holds a run (config.json);"
+          + " use --resume " + options.runDir() + " to continue it, or another --out");
+    }
+    writeConfig(config, options.runDir());
+    return run(config, options, loadData(config), null);
+  }
+
+  /**
+   * Starts a new run on splits the caller made (e.g. a subset of a dataset's classes);
+   * {@code config.dataset()} still names the dataset (its normalization), {@code config.limit()} is not
+   * applied. A run started so cannot be resumed from its config alone.
+   */
+  public static TrainResult start(TrainConfig config, Options options, DatasetSplits data) {
+    Backbones.checkAvailable(config.backbone(), config.fineTune(), config.augment());
+    checkFineTune(config);
+    writeConfig(config, options.runDir());
+    return run(config, options, data, null);
+  }
+
+  /** Continues the run in {@code options.runDir()} from its newest checkpoint. */
+  public static TrainResult resume(Options options) {
+    Path configFile = options.runDir().resolve("config.json");
+    if (!Files.isRegularFile(configFile)) {
+      throw new IllegalArgumentException("nothing to resume: " + configFile + " does not exist");
+    }
+    TrainConfig config;
+    try {
+      config = Checkpoints.JSON_READER.readValue(configFile.toFile(), TrainConfig.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + configFile + ": " + e.getMessage(), e);
+    }
+    Checkpoints checkpoints = new Checkpoints(options.runDir(), config.keepCheckpoints());
+    Path latest = checkpoints.latest().orElseThrow(() ->
+        new IllegalArgumentException("nothing to resume: no checkpoint in " + checkpoints.dir()));
+    return run(config, options, loadData(config), latest);
+  }
+
+  /** Loads the configured dataset. */
+  public static DatasetSplits loadData(TrainConfig config) {
+    return loadData(config.dataset(), config.dataPath() == null ? null : Path.of(config.dataPath()),
+        config.limit(), config.seed());
+  }
+
+  /**
+   * Loads a dataset's splits; {@code limit} 0 means all images, {@code path} null means resolve
+   * (cache, system locations, download).
+   */
+  public static DatasetSplits loadData(String dataset, Path path, int limit, long seed) {
+    DataOptions.Builder data = DataOptions.builder().seed(seed);
+    if (limit > 0) {
+      data.limit(limit);
+    }
+    if (path != null) {
+      data.path(path);
+    }
+    return Datasets.load(dataset, data.build());
+  }
+
+  /** The model {@code config} describes, for images like {@code train}'s: backbone, head, normalization. */
+  public static Model model(TrainConfig config, ImageDataset train) {
+    Backbone backbone = Backbones.resolve(config.backbone(), train.height(), train.width(), train.channels(),
+        config.fineTune());
+    Normalization norm = normalization(config);
+    return Model.builder()
+        .backbone(backbone)
+        .head(config.head().create(dev.spinal.core.heads.HeadSpec.builder()
+            .inputSize(backbone.featureSize())
+            .width(config.width())
+            .depth(config.depth())
+            .classes(train.numClasses())
+            .dropout(config.dropout())
+            .batchNorm(config.batchNorm())
+            .build()))
+        .normalization(norm.mean(train.channels()), norm.std(train.channels()))
+        .build();
+  }
+
+  /** The trainer settings {@code config} describes (no callbacks: the run folder's are added by a run). */
+  public static Trainer.Builder trainer(TrainConfig config) {
+    Optimizer optimizer = switch (config.optimizer()) {
+      case SGD -> Optimizer.sgd(config.learningRate(), config.momentum());
+      case ADAM -> Optimizer.adam(config.learningRate());
+    };
+    return Trainer.builder()
+        .optimizer(optimizer)
+        .schedule(config.parsedSchedule())
+        .epochs(config.epochs())
+        .batchSize(config.batchSize())
+        .seed(config.seed())
+        .precision(config.precision())
+        .augmentation(config.augment() ? Augmentations.mnistPaperTrain() : List.of());
+  }
+
+  /** The dataset's normalization (the paper's scripts' values). */
+  public static Normalization normalization(TrainConfig config) {
+    return DatasetId.fromKey(config.dataset()).paperNormalization();
+  }
+
+  private static TrainResult run(TrainConfig config, Options options, DatasetSplits data, Path resumeFrom) {
+    writeMachine(options.runDir());
+    ImageDataset train = data.train();
+    Model model = model(config, train);
+    log.info("backbone: {}, {}", model.backbone().name(), model.backbone().frozen()
+        ? "frozen: features computed once and cached" : "trained with the head");
+    Checkpointing checkpointing = new Checkpointing(options.runDir(), config.keepCheckpoints());
+    Trainer.Builder trainer = trainer(config)
+        .sessionConfig(options.sessionConfig())
+        .evalBatchSize(options.evalBatchSize())
+        .resumeFrom(resumeFrom)
+        .callbacks(new NanGuard(checkpointing.checkpoints().dir()));
+    if (options.progress()) {
+      trainer.callback(new ProgressBarLogger());
+    }
+    trainer.callback(new EpochLog(options.log(), options.progress() || !model.backbone().frozen() ? 1 : 10))
+        .callback(new MetricsLog(options.runDir().resolve("metrics.jsonl")))
+        .callback(new TensorBoardLog(options.runDir().resolve("tensorboard")))
+        .callback(checkpointing);
+    if (options.stopAfterEpochs() > 0) {
+      trainer.callback(new StopAfterEpochs(options.stopAfterEpochs()));
+    }
+    if (options.exportBase() != null) {
+      trainer.callback(new ExportBest(checkpointing, options.exportBase(),
+          result -> exportMetadata(config, model, result, train)));
+    }
+    // result.json and the summary before the signal handler lets a stopping JVM exit
+    trainer.callback(new RunSummary(options.runDir(), options.log())).callback(new StopOnSignal());
+    return trainer.build().fit(model, data);
+  }
+
+  /** Writes {@code result.json} and prints the summary table (and how to continue a stopped run). */
+  private record RunSummary(Path runDir, PrintStream out) implements Callback {
+    @Override
+    public void onTrainEnd(FitContext fit, TrainResult result) {
+      try {
+        writeResult(runDir, result);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write " + runDir.resolve("result.json") + ": " + e.getMessage(), e);
+      }
+      if (result.stoppedEarly()) {
+        out.printf("stopped before the last epoch; checkpoint saved. Continue with --resume %s%n", runDir);
+      }
+      out.print(SummaryTable.render(result));
+    }
+  }
+
+  /**
+   * Exports checkpoint {@code checkpoint} of a run as the next version under {@code base}: backbone +
+   * head, whether the run trained the whole model or a head on a frozen backbone's cached features.
+   */
+  public static Path exportCheckpoint(TrainConfig config, Path checkpoint, ImageDataset train, Path base,
+      Map<String, Object> metadata) throws IOException {
+    Model model = model(config, train);
+    boolean features = model.backbone().frozen();
+    Model trained = features ? FitContext.onFeatures(model) : model;
+    try (TrainingGraph graph = TrainingGraph.build(trained, trainer(config).build().optimizer(), config.seed(),
+        Precision.FP32, null)) {
+      Checkpoints.restore(graph.session(), checkpoint);
+      return FitContext.export(model, graph, features, config.seed(), null, base, train.classNames(), metadata);
+    }
+  }
+
+  /** What an export's {@code assets.extra/spinal.json} says about a run. */
+  public static Map<String, Object> exportMetadata(TrainConfig config, Model model, TrainResult result,
+      ImageDataset train) {
+    Map<String, Object> meta = new LinkedHashMap<>();
+    meta.put("config", config);
+    meta.put("epoch", result.bestEpoch());
+    meta.put("validation_accuracy", result.validationAccuracy());
+    meta.put("test_accuracy", result.testAccuracy());
+    String size = "[-1, " + train.height() + ", " + train.width() + ", " + train.channels() + "]";
+    if (model.backbone().preprocessesItself()) {
+      meta.put("input", "images: float32 " + size + ", pixels / 255; the graph applies the backbone's preprocessing");
+      meta.put("backbone", config.backbone());
+    } else {
+      meta.put("input", "images: float32 " + size + ", pixels / 255; the graph applies mean/std itself");
+      meta.put("normalization_mean", model.mean());
+      meta.put("normalization_std", model.std());
+    }
+    if (model.backbone().frozen()) {
+      meta.put("backbone_mode", "frozen (features cached while training)");
+    }
+    return meta;
+  }
+
+  private static void checkFineTune(TrainConfig config) {
+    if (config.fineTune() && Backbones.isBuiltIn(config.backbone())) {
+      throw new IllegalArgumentException("--fine-tune applies to SavedModel backbones; " + config.backbone()
+          + " is always trained");
+    }
+  }
+
+  private static void writeConfig(TrainConfig config, Path runDir) {
+    Path configFile = runDir.resolve("config.json");
+    try {
+      Files.createDirectories(runDir);
+      Path tmp = Files.createTempFile(runDir, ".config-", ".json");
+      Checkpoints.JSON.writeValue(tmp.toFile(), config);
+      Files.move(tmp, configFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + configFile + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Writes {@code runDir/machine.json}: the CPU (model, AVX-512, AVX512_BF16), cores and TensorFlow's
+   * oneDNN state of this invocation, so that a run's speed can be read with the machine it ran on.
+   */
+  static void writeMachine(Path runDir) {
+    Path file = runDir.resolve("machine.json");
+    try {
+      Files.createDirectories(runDir);
+      Path tmp = Files.createTempFile(runDir, ".machine-", ".json");
+      Checkpoints.JSON.writeValue(tmp.toFile(), OneDnn.current().toMap());
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Writes {@code runDir/result.json} atomically. */
+  static void writeResult(Path runDir, TrainResult result) throws IOException {
+    Path target = runDir.resolve("result.json");
+    Path tmp = Files.createTempFile(runDir, ".result-", ".json");
+    Checkpoints.JSON.writeValue(tmp.toFile(), result);
+    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+}
