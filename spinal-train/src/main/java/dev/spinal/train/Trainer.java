@@ -35,7 +35,7 @@ import org.tensorflow.proto.ConfigProto;
  *     .optimizer(Optimizer.sgd(0.01, 0.9))
  *     .schedule(new Schedule.RandomCubeOnPlateau())
  *     .epochs(3).batchSize(64).seed(1)
- *     .callbacks(new ProgressBar(), new NanGuard())
+ *     .callbacks(new ProgressBarLogger(), new NanGuard())
  *     .build();
  * TrainResult result = trainer.fit(model, data.train(), data.validation(), data.test());
  * }</pre>

@@ -39,6 +39,8 @@ class TypedApiTest {
 
   @TempDir static Path dir;
   static DatasetSplits data;
+  /** 2 epochs of {@link #model()} with {@link #trainer}, checkpointed in {@code dir/own-full}. */
+  static TrainResult uninterrupted;
 
   /** {@code Dense(d -> hidden) -> relu -> Dense(hidden -> classes)}: the whole {@link Head} contract. */
   static final class TwoLayerHead implements Head {
@@ -98,8 +100,9 @@ class TypedApiTest {
   }
 
   @BeforeAll
-  static void load() {
+  static void trainOnce() {
     data = Runs.loadData("fashion-mnist", null, 2000, 21);
+    uninterrupted = trainer(2).callbacks(new Checkpointing(dir.resolve("own-full"), 3)).build().fit(model(), data);
   }
 
   @Test
@@ -107,10 +110,8 @@ class TypedApiTest {
     Model model = model();
     assertThat(model.head().name()).isEqualTo("TwoLayerHead");
 
-    // uninterrupted: 2 epochs
+    // uninterrupted: 2 epochs (trained once for the class)
     Path full = dir.resolve("own-full");
-    Checkpointing fullCheckpoints = new Checkpointing(full, 3);
-    TrainResult uninterrupted = trainer(2).callbacks(fullCheckpoints).build().fit(model, data);
     assertThat(uninterrupted.history()).hasSize(2);
     assertThat(uninterrupted.stoppedEarly()).isFalse();
     assertThat(uninterrupted.testAccuracy()).as("a 2-layer MLP on 2000 images").isGreaterThan(0.70);
@@ -251,6 +252,8 @@ class TypedApiTest {
     int trainImages = data.train().size();
     int perEpoch = trainImages / 50; // full batches only
     TrainResult result = trainer(2).callback(recorder).build().fit(model(), data);
+    System.out.printf("own head: test accuracy %.4f (uninterrupted %.4f), epoch-2 train loss %.6f%n",
+        result.testAccuracy(), uninterrupted.testAccuracy(), result.history().get(1).trainLoss());
 
     assertThat(recorder.events).containsExactly(
         "begin 0 0",
@@ -293,7 +296,28 @@ class TypedApiTest {
     assertThat(state.batchesDone()).isEqualTo(7);
     assertThat(state.step()).isEqualTo(7);
     assertThat(state.history()).isEmpty();
+    assertThat(state.progress().seen()).isEqualTo(7 * 50);
     assertThat(Files.list(run.resolve("checkpoints")).filter(p -> p.getFileName().toString().startsWith(".")))
         .as("no temporary folder left").isEmpty();
+
+    // a fresh trainer resumes with the 8th batch and ends where the uninterrupted run ends
+    Recorder again = new Recorder(-1);
+    TrainResult resumed = trainer(2).callbacks(again).resumeFrom(saved).build().fit(model(), data);
+    int perEpoch = data.train().size() / 50;
+    assertThat(again.events.get(0)).isEqualTo("begin 0 7");
+    assertThat(again.batchEnds).isEqualTo(2 * perEpoch - 7);
+    assertThat(again.steps.get(0)).isEqualTo(8);
+    assertThat(resumed.stoppedEarly()).isFalse();
+    assertThat(resumed.history()).hasSize(2);
+    for (int e = 0; e < 2; e++) {
+      EpochMetrics a = resumed.history().get(e);
+      EpochMetrics b = uninterrupted.history().get(e);
+      assertThat(a.step()).isEqualTo(b.step());
+      assertThat(a.trainLoss()).as("epoch %d train loss", e + 1).isCloseTo(b.trainLoss(), within(1e-6));
+      assertThat(a.trainAccuracy()).as("epoch %d train accuracy", e + 1).isEqualTo(b.trainAccuracy());
+      assertThat(a.validationAccuracy()).isEqualTo(b.validationAccuracy());
+      assertThat(a.testAccuracy()).isEqualTo(b.testAccuracy());
+    }
+    assertThat(resumed.testAccuracy()).isEqualTo(uninterrupted.testAccuracy());
   }
 }
