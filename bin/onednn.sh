@@ -24,8 +24,9 @@ spinal_onednn() {
   esac
   local root key cache
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  # the CPU and what is measured (the pinned versions, the probe), not where the checkout lives
   key="$( (grep -m1 'model name' /proc/cpuinfo; grep -m1 '^flags' /proc/cpuinfo; \
-    sha256sum "$root/pom.xml" "$root/benchmarks/src/main/java/dev/spinal/benchmarks/KernelProbe.java") \
+    cat "$root/pom.xml" "$root/benchmarks/src/main/java/dev/spinal/benchmarks/KernelProbe.java") \
     | sha256sum | cut -c1-16)"
   cache="${SPINAL_CACHE:-$HOME/.cache/spinal}/onednn/$key.env"
   if [ ! -f "$cache" ]; then
