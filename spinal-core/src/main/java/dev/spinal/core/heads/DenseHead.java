@@ -23,37 +23,15 @@ import org.tensorflow.types.family.TFloating;
  * <p>Input {@code [batch, d]}, output {@code [batch, classes]}. Like the progressive head, the first
  * layer reads the features without dropout.
  */
-public final class DenseHead implements Head {
-
-  private final HeadSpec spec;
+public final class DenseHead extends SpecifiedHead {
 
   public DenseHead(HeadSpec spec) {
-    this.spec = spec;
+    super(spec);
   }
 
-  /** The spec this head was built from. */
-  public HeadSpec spec() {
-    return spec;
-  }
-
-  /** Which of the built-in kinds this head is. */
+  @Override
   public HeadKind kind() {
     return HeadKind.DENSE;
-  }
-
-  @Override
-  public long inputSize() {
-    return spec.inputSize();
-  }
-
-  @Override
-  public int classes() {
-    return spec.classes();
-  }
-
-  @Override
-  public String name() {
-    return kind().cliName();
   }
 
   private long layerInputSize(int i) {

@@ -11,7 +11,7 @@ public enum HeadKind {
   /** {@link DenseHead}: a plain MLP of the same width and depth. */
   DENSE;
 
-  public Head create(HeadSpec spec) {
+  public SpecifiedHead create(HeadSpec spec) {
     return switch (this) {
       case PROGRESSIVE -> new ProgressiveSpinalHead(spec);
       case SPINAL -> new SpinalHead(spec);

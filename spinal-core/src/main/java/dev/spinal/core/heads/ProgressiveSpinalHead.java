@@ -28,37 +28,15 @@ import org.tensorflow.types.family.TFloating;
  * layer is {@code Linear -> BatchNorm -> act}. The same dropout mask of {@code x} is read by every
  * layer after the first and by the output layer.
  */
-public final class ProgressiveSpinalHead implements Head {
-
-  private final HeadSpec spec;
+public final class ProgressiveSpinalHead extends SpecifiedHead {
 
   public ProgressiveSpinalHead(HeadSpec spec) {
-    this.spec = spec;
+    super(spec);
   }
 
-  /** The spec this head was built from. */
-  public HeadSpec spec() {
-    return spec;
-  }
-
-  /** Which of the built-in kinds this head is. */
+  @Override
   public HeadKind kind() {
     return HeadKind.PROGRESSIVE;
-  }
-
-  @Override
-  public long inputSize() {
-    return spec.inputSize();
-  }
-
-  @Override
-  public int classes() {
-    return spec.classes();
-  }
-
-  @Override
-  public String name() {
-    return kind().cliName();
   }
 
   /** Input size of hidden layer {@code i} (1-based): {@code d} for the first, {@code d + (i-1)w} after. */

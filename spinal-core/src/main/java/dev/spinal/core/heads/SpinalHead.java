@@ -29,42 +29,24 @@ import org.tensorflow.types.family.TFloating;
  * with {@code d >= 2}, output {@code [batch, classes]}. For odd {@code d}, half A has
  * {@code floor(d/2)} features and half B the rest.
  */
-public final class SpinalHead implements Head {
-
-  private final HeadSpec spec;
+public final class SpinalHead extends SpecifiedHead {
 
   public SpinalHead(HeadSpec spec) {
+    super(checkHalves(spec));
+  }
+
+  private static HeadSpec checkHalves(HeadSpec spec) {
     if (spec.inputSize() < 2) {
       throw new IllegalArgumentException(
           "SpinalHead splits its input in two halves: HeadSpec.inputSize must be >= 2, got "
               + spec.inputSize());
     }
-    this.spec = spec;
-  }
-
-  /** The spec this head was built from. */
-  public HeadSpec spec() {
     return spec;
   }
 
-  /** Which of the built-in kinds this head is. */
+  @Override
   public HeadKind kind() {
     return HeadKind.SPINAL;
-  }
-
-  @Override
-  public long inputSize() {
-    return spec.inputSize();
-  }
-
-  @Override
-  public int classes() {
-    return spec.classes();
-  }
-
-  @Override
-  public String name() {
-    return kind().cliName();
   }
 
   private long halfA() {
