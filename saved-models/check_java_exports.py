@@ -10,7 +10,7 @@ with an event file the Java trainer wrote.
 
 1. Every export goes through ``check_export.check``: ``saved_model_cli show --all`` must list
    ``serving_default`` with static shapes (only the batch dimension -1), and ``tf.saved_model.load`` +
-   the signature must reproduce Java's outputs to 1e-5 (classes exactly).
+   the signature must reproduce Java's outputs to 1e-5 + 1e-6 relative (classes exactly).
 2. The event file is read back with TensorBoard's ``EventAccumulator`` when the ``tensorboard`` package
    is installed, else with TensorFlow's own ``tf.compat.v1.train.summary_iterator`` (tensorflow-cpu 2.21
    no longer pulls in tensorboard); the scalars the trainer writes every epoch must be there.
