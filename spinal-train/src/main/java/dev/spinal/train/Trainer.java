@@ -164,7 +164,7 @@ public final class Trainer {
         model.classes(), train.name(), train.numClasses());
   }
 
-  /** The one training loop: the same for images and for cached features. */
+  /** Builds the graph, restores a checkpoint to resume from, and runs the epochs with the callbacks. */
   private TrainResult loop(Model model, Model trained, BatchSource train, BatchSource validation,
       BatchSource test, List<String> classNames, boolean cachedFeatures, long started) {
     checkArgument(train.size() >= batchSize, "the batch size %s is larger than the %s training examples",
@@ -179,7 +179,7 @@ public final class Trainer {
       graph.optimizer().setLearningRate(graph.session(), state.learningRate());
       FitContext fit = new FitContext(model, this, graph, classNames, cachedFeatures, sessionConfig, state);
       try {
-        return loop(fit, train, validation, test, started);
+        return runEpochs(fit, train, validation, test, started);
       } catch (RuntimeException e) {
         for (Callback c : callbacks) {
           try {
@@ -193,52 +193,51 @@ public final class Trainer {
     }
   }
 
-  private TrainResult loop(FitContext fit, BatchSource train, BatchSource validation, BatchSource test,
+  /** The epochs, the same for images and for cached features. */
+  private TrainResult runEpochs(FitContext fit, BatchSource train, BatchSource validation, BatchSource test,
       long started) {
     TrainingGraph graph = fit.graph();
     RunState state = fit.state();
-    {
-      callbacks.forEach(c -> c.onTrainBegin(fit));
-      List<EpochMetrics> history = new ArrayList<>(state.history());
-      boolean stoppedEarly = false;
-      for (int epoch = state.epochsDone(); epoch < epochs; epoch++) {
-        EpochOutcome outcome = trainEpoch(fit, train, epoch);
-        if (outcome == null) {
-          callbacks.forEach(c -> c.onInterrupted(fit));
-          stoppedEarly = true;
-          break;
-        }
-        state = fit.state();
-        Evaluation val = evaluate(graph, validation);
-        Evaluation tst = test == null ? Evaluation.NONE : evaluate(graph, test);
-        EpochMetrics m = new EpochMetrics(epoch + 1, state.step(), state.learningRate(), outcome.meanLoss(),
-            outcome.accuracy(), val.loss(), val.accuracy(), tst.loss(), tst.accuracy(), outcome.seconds(),
-            outcome.imagesPerSecond(), outcome.dataWaitFraction());
-        history.add(m);
-        boolean improved = val.accuracy() > state.bestValidationAccuracy();
-        double nextLr = schedule.next(epoch + 1, improved, optimizer.learningRate(), state.learningRate(), seed);
-        graph.optimizer().setLearningRate(graph.session(), nextLr);
-        state = new RunState(epoch + 1, 0, state.step(), nextLr, improved ? epoch + 1 : state.bestEpoch(),
-            improved ? val.accuracy() : state.bestValidationAccuracy(), ImmutableList.copyOf(history));
-        fit.state(state);
-        for (Callback c : callbacks) {
-          c.onEpochEnd(fit, m, improved);
-        }
-        if (fit.stopRequested()) {
-          stoppedEarly = epoch + 1 < epochs;
-          break;
-        }
+    callbacks.forEach(c -> c.onTrainBegin(fit));
+    List<EpochMetrics> history = new ArrayList<>(state.history());
+    boolean stoppedEarly = false;
+    for (int epoch = state.epochsDone(); epoch < epochs; epoch++) {
+      EpochOutcome outcome = trainEpoch(fit, train, epoch);
+      if (outcome == null) {
+        callbacks.forEach(c -> c.onInterrupted(fit));
+        stoppedEarly = true;
+        break;
       }
-      TrainResult result = result(history, fit.state(), stoppedEarly, started, null);
+      state = fit.state();
+      Evaluation val = evaluate(graph, validation);
+      Evaluation tst = test == null ? Evaluation.NONE : evaluate(graph, test);
+      EpochMetrics m = new EpochMetrics(epoch + 1, state.step(), state.learningRate(), outcome.meanLoss(),
+          outcome.accuracy(), val.loss(), val.accuracy(), tst.loss(), tst.accuracy(), outcome.seconds(),
+          outcome.imagesPerSecond(), outcome.dataWaitFraction());
+      history.add(m);
+      boolean improved = val.accuracy() > state.bestValidationAccuracy();
+      double nextLr = schedule.next(epoch + 1, improved, optimizer.learningRate(), state.learningRate(), seed);
+      graph.optimizer().setLearningRate(graph.session(), nextLr);
+      state = new RunState(epoch + 1, 0, state.step(), nextLr, improved ? epoch + 1 : state.bestEpoch(),
+          improved ? val.accuracy() : state.bestValidationAccuracy(), ImmutableList.copyOf(history));
+      fit.state(state);
       for (Callback c : callbacks) {
-        c.onTrainEnd(fit, result);
-        if (fit.exportDir() != null && result.exportDir() == null) {
-          // an export callback ran: the callbacks after it see where it wrote
-          result = result(history, fit.state(), stoppedEarly, started, fit.exportDir());
-        }
+        c.onEpochEnd(fit, m, improved);
       }
-      return result;
+      if (fit.stopRequested()) {
+        stoppedEarly = epoch + 1 < epochs;
+        break;
+      }
     }
+    TrainResult result = result(history, fit.state(), stoppedEarly, started, null);
+    for (Callback c : callbacks) {
+      c.onTrainEnd(fit, result);
+      if (fit.exportDir() != null && result.exportDir() == null) {
+        // an export callback ran: the callbacks after it see where it wrote
+        result = result(history, fit.state(), stoppedEarly, started, fit.exportDir());
+      }
+    }
+    return result;
   }
 
   private static TrainResult result(List<EpochMetrics> history, RunState state, boolean stoppedEarly, long started,
