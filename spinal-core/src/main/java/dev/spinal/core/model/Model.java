@@ -6,7 +6,10 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import dev.spinal.core.backbones.Backbone;
 import dev.spinal.core.heads.Head;
 import java.util.Arrays;
+import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
 
 /**
  * What a classifier is, before any graph exists: images {@code [batch, H, W, C]} (pixels / 255) are
@@ -68,6 +71,23 @@ public final class Model {
   /** Per-channel standard deviation of the [0, 1]-scaled pixels, divided by in the graph. */
   public float[] std() {
     return std.clone();
+  }
+
+  /**
+   * What the backbone reads: {@code images} ({@code [batch, H, W, C]}, pixels / 255) normalized as
+   * {@code (x - mean) / std}, or unchanged when the backbone {@link Backbone#preprocessesItself()
+   * preprocesses itself}.
+   */
+  public Operand<TFloat32> preprocess(Ops tf, Operand<TFloat32> images) {
+    if (backbone.preprocessesItself()) {
+      return images;
+    }
+    float[] inverse = new float[std.length];
+    for (int i = 0; i < std.length; i++) {
+      inverse[i] = 1f / std[i];
+    }
+    Operand<TFloat32> centered = tf.math.sub(images, tf.constant(mean));
+    return tf.withName("normalized").math.mul(centered, tf.constant(inverse));
   }
 
   /** A copy with another head (same backbone and normalization), e.g. to compare heads. */

@@ -80,8 +80,7 @@ public final class ModelGraph implements AutoCloseable {
       GraphContext ctx = GraphContext.create(graph, seed, mode);
       Ops tf = ctx.tf();
       Placeholder<TFloat32> images = model.backbone().createInput(ctx, IMAGES);
-      Operand<TFloat32> normalized = model.backbone().preprocessesItself()
-          ? images : normalize(tf, images, model.mean(), model.std());
+      Operand<TFloat32> normalized = model.preprocess(tf, images);
       Placeholder<TInt32> labels =
           tf.withName(LABELS).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
       Classifier classifier = Classifier.build(ctx, normalized, model.backbone(), model.head());
@@ -105,15 +104,6 @@ public final class ModelGraph implements AutoCloseable {
       graph.close();
       throw e;
     }
-  }
-
-  private static Operand<TFloat32> normalize(Ops tf, Operand<TFloat32> images, float[] mean, float[] std) {
-    float[] inverse = new float[std.length];
-    for (int i = 0; i < std.length; i++) {
-      inverse[i] = 1f / std[i];
-    }
-    Operand<TFloat32> centered = tf.math.sub(images, tf.constant(mean));
-    return tf.withName("normalized").math.mul(centered, tf.constant(inverse));
   }
 
   /**

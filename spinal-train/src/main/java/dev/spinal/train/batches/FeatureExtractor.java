@@ -11,7 +11,6 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
@@ -40,17 +39,8 @@ public final class FeatureExtractor implements AutoCloseable {
     this.graph = new Graph();
     try {
       GraphContext ctx = GraphContext.inference(graph, seed);
-      Ops tf = ctx.tf();
       this.images = backbone.createInput(ctx, "images");
-      Operand<TFloat32> input = images;
-      if (!backbone.preprocessesItself()) {
-        float[] inverse = model.std();
-        for (int i = 0; i < inverse.length; i++) {
-          inverse[i] = 1f / inverse[i];
-        }
-        input = tf.math.mul(tf.math.sub(images, tf.constant(model.mean())), tf.constant(inverse));
-      }
-      this.features = backbone.build(ctx, input);
+      this.features = backbone.build(ctx, model.preprocess(ctx.tf(), images));
       this.session = sessionConfig == null ? new Session(graph) : new Session(graph, sessionConfig);
       try {
         session.initialize();

@@ -31,11 +31,6 @@ public final class StopOnSignal implements Callback {
   }
 
   @Override
-  public void onInterrupted(FitContext fit) {
-    // the loop ends next; the checkpoint callbacks before this one have run
-  }
-
-  @Override
   public void onTrainEnd(FitContext fit, TrainResult result) {
     release();
   }
