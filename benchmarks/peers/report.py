@@ -43,6 +43,15 @@ def main(path):
         s, t, k = (med.get(f, {}).get(key, float("nan")) for f in FRAMEWORKS)
         ratio = (lambda p: s / p) if higher else (lambda p: p / s)
         print(f"| {label} | {s:.1f} | {t:.1f} | {k:.1f} | {ratio(t):.2f} | {ratio(k):.2f} |")
+    if runs["spinal"] and "matmul_gflops" in runs["spinal"][0]:
+        matmul = statistics.median(r["matmul_gflops"] for r in runs["spinal"])
+        per_image = runs["spinal"][0]["vgg5_train_gflop_per_image"]
+        fractions = ", ".join(f"{name} {med[f]['train_vgg5_b64'] * per_image / matmul:.2f}"
+                              for f, name in zip(FRAMEWORKS, ["Spinal", "PyTorch", "Keras"]) if f in med)
+        print()
+        print(f"MatMul ceiling (TF MatMul 2048^3 float32 in Spinal's process, median): {matmul:.1f} GFLOP/s. VGG-5"
+              f" training ({per_image:.3f} GFLOP per image: 3 x the analytic forward FLOPs) as a fraction of it:"
+              f" {fractions}.")
     print()
     print("Ratios: Spinal/peer for rates; peer/Spinal for latency and memory (so > 1 always means Spinal"
           " is better). Medians over rounds; all rounds:")

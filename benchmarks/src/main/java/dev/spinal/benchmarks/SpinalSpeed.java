@@ -90,6 +90,16 @@ public final class SpinalSpeed {
       return (double) steps * batch / ((System.nanoTime() - start) / 1e9);
     }
 
+    /** One training step with TensorFlow's full trace on (see {@link TrainingGraph#traceStep}). */
+    public org.tensorflow.proto.RunMetadata traceStep() {
+      return graph.traceStep(images, labels, step++);
+    }
+
+    /** Images per step. */
+    public int batch() {
+      return batch;
+    }
+
     /** The training graph (its inference twin is what an export writes). */
     public TrainingGraph graph() {
       return graph;

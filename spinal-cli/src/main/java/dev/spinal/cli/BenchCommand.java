@@ -17,16 +17,13 @@ import dev.spinal.train.EpochMetrics;
 import dev.spinal.train.Optimizer;
 import dev.spinal.train.TrainResult;
 import dev.spinal.train.Trainer;
+import dev.spinal.benchmarks.MatMulCeiling;
 import dev.spinal.benchmarks.SpinalSpeed;
+import dev.spinal.core.runtime.OneDnn;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.tensorflow.Graph;
-import org.tensorflow.Session;
-import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Variable;
-import org.tensorflow.types.TFloat32;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -49,9 +46,10 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     long rssStart = rssKb();
-    System.out.printf("machine: %d cores, %s%n", Runtime.getRuntime().availableProcessors(), cpuName());
-    double matmul = matmulGflops();
-    System.out.printf("TF MatMul 2048^3 float32:                 %8.1f GFLOP/s%n", matmul);
+    System.out.printf("machine: %d cores, %s%n", Runtime.getRuntime().availableProcessors(),
+        OneDnn.current().describe());
+    double matmul = MatMulCeiling.gflops(20);
+    System.out.printf("TF MatMul 2048^3 float32 (this machine's ceiling): %8.1f GFLOP/s%n", matmul);
 
     Backbone vgg = new Vgg5Backbone();
     double vggRate = trainRate(vgg, 64, 10, 64, steps);
@@ -117,28 +115,6 @@ final class BenchCommand implements Callable<Integer> {
         m.imagesPerSecond());
   }
 
-  static double matmulGflops() {
-    try (Graph g = new Graph()) {
-      Ops tf = Ops.create(g);
-      Variable<TFloat32> a = tf.variable(tf.withInitScope().random.randomUniform(tf.withInitScope().constant(new long[] {2048, 2048}), TFloat32.class));
-      Variable<TFloat32> b = tf.variable(tf.withInitScope().random.randomUniform(tf.withInitScope().constant(new long[] {2048, 2048}), TFloat32.class));
-      var product = tf.linalg.matMul(a, b);
-      try (Session s = new Session(g)) {
-        s.initialize();
-        for (int i = 0; i < 3; i++) {
-          s.runner().addTarget(product).run();
-        }
-        int n = 20;
-        long start = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-          s.runner().addTarget(product).run();
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        return n * 2.0 * 2048 * 2048 * 2048 / seconds / 1e9;
-      }
-    }
-  }
-
   static long rssKb() throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
       if (line.startsWith("VmRSS:")) {
@@ -146,14 +122,5 @@ final class BenchCommand implements Callable<Integer> {
       }
     }
     return -1;
-  }
-
-  static String cpuName() throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-      if (line.startsWith("model name")) {
-        return line.substring(line.indexOf(':') + 1).trim();
-      }
-    }
-    return "unknown CPU";
   }
 }

@@ -1,5 +1,6 @@
 package dev.spinal.cli;
 
+import dev.spinal.benchmarks.MatMulCeiling;
 import dev.spinal.benchmarks.ParityExport;
 import dev.spinal.benchmarks.SpinalSpeed;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -50,6 +51,10 @@ final class PeersBench implements Callable<Integer> {
   static final int LATENCY_WARMUP = 100;
   @Option(names = "--infer256-calls", defaultValue = "8") int infer256Calls;
   @Option(names = "--warmup", defaultValue = "3") int warmup;
+  @Option(names = "--rows", defaultValue = "all", description = "all, train or infer: the training rows (with"
+      + " the MatMul ceiling) or the inference rows only, so that each can run in a process with its own oneDNN"
+      + " setting.")
+  String rows;
 
   @Override
   public Integer call() throws Exception {
@@ -60,18 +65,43 @@ final class PeersBench implements Callable<Integer> {
     out.put("intra_op_threads", threads);
     out.put("inter_op_threads", interThreads);
 
+    if (!List.of("all", "train", "infer").contains(rows)) {
+      throw new IllegalArgumentException("--rows must be all, train or infer, got '" + rows + "'");
+    }
+    boolean train = !rows.equals("infer");
+    boolean infer = !rows.equals("train");
+    out.put("onednn", dev.spinal.core.runtime.OneDnn.current().on());
     Path exportBase = Files.createTempDirectory("spinal-peers-export-");
     try {
+      if (train) {
+        double matmul = MatMulCeiling.gflops(20);
+        out.put("matmul_gflops", matmul);
+        // 3 x the forward FLOPs per image (forward + the two backward products), as spinal bench counts them
+        Vgg5Backbone backbone = new Vgg5Backbone();
+        out.put("vgg5_train_gflop_per_image", 3.0 * (backbone.flopsPerExample()
+            + SpinalSpeed.model(backbone, 64, 10).head().flopsPerExample()) / 1e9);
+      }
       try (SpinalSpeed.Bench vgg = new SpinalSpeed.Bench(new Vgg5Backbone(), 64, 10, 64, session)) {
-        out.put("train_vgg5_b64", vgg.rate(warmup, vggSteps));
-        ModelExporter.export(vgg.graph().inference(), exportBase, classNames(10), Map.of("purpose", "peers bench"));
+        if (train) {
+          out.put("train_vgg5_b64", vgg.rate(warmup, vggSteps));
+        }
+        if (infer) {
+          ModelExporter.export(vgg.graph().inference(), exportBase, classNames(10), Map.of("purpose", "peers bench"));
+        }
       }
       FlattenBackbone features = new FlattenBackbone(1, 1, 2048);
-      try (SpinalSpeed.Bench head = new SpinalSpeed.Bench(features, 1024, 250, 16, session)) {
-        out.put("train_head_b16", head.rate(warmup * 3, head16Steps));
+      if (train) {
+        try (SpinalSpeed.Bench head = new SpinalSpeed.Bench(features, 1024, 250, 16, session)) {
+          out.put("train_head_b16", head.rate(warmup * 3, head16Steps));
+        }
+        try (SpinalSpeed.Bench head = new SpinalSpeed.Bench(features, 1024, 250, 256, session)) {
+          out.put("train_head_b256", head.rate(warmup, head256Steps));
+        }
       }
-      try (SpinalSpeed.Bench head = new SpinalSpeed.Bench(features, 1024, 250, 256, session)) {
-        out.put("train_head_b256", head.rate(warmup, head256Steps));
+      if (!infer) {
+        out.put("peak_rss_mb", peakRssMb());
+        System.out.println(new ObjectMapper().writeValueAsString(out));
+        return 0;
       }
       try (ExportedModel model = ExportedModel.load(exportBase)) {
         SessionFunction serving = model.bundle().function(Signature.DEFAULT_KEY);

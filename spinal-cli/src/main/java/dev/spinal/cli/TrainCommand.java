@@ -48,7 +48,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--momentum") Double momentum;
   @Option(names = "--batch") Integer batch;
   @Option(names = "--epochs") Integer epochs;
-  @Option(names = "--schedule", description = "constant, plateau-cube (the scripts' rule) or step:STEP:GAMMA.")
+  @Option(names = "--max-steps", description = "End training after this many steps in all, even within an"
+      + " epoch (0 = no budget); the cosine schedule decays over them.") Long maxSteps;
+  @Option(names = "--schedule", description = "constant, plateau-cube (the scripts' rule), step:STEP:GAMMA or cosine"
+      + " (decay to ~0 over the run's steps).")
   String schedule;
   @Option(names = "--seed") Long seed;
   @Option(names = "--augment", description = "The paper's training augmentation (rotation + perspective).")
@@ -154,6 +157,9 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (epochs != null) {
       b.epochs(epochs);
+    }
+    if (maxSteps != null) {
+      b.maxSteps(maxSteps);
     }
     if (schedule != null) {
       b.schedule(schedule);

@@ -169,6 +169,7 @@ public final class Runs {
         .optimizer(optimizer)
         .schedule(config.parsedSchedule())
         .epochs(config.epochs())
+        .maxSteps(config.maxSteps())
         .batchSize(config.batchSize())
         .seed(config.seed())
         .precision(config.precision())

@@ -53,7 +53,36 @@ public sealed interface Schedule {
     }
   }
 
-  /** Parses {@code constant}, {@code step:STEP:GAMMA} or {@code plateau-cube}. */
+  /**
+   * The learning rate for the step numbered {@code step} (0-based, global) of a run of {@code totalSteps}
+   * steps, given the epoch's rate from {@link #next}. Epoch schedules keep the epoch's rate; {@link
+   * Cosine} decays it within epochs.
+   */
+  default double atStep(long step, long totalSteps, double baseLr, double epochLr) {
+    return epochLr;
+  }
+
+  /**
+   * Cosine decay over the whole run, step by step (PyTorch's {@code CosineAnnealingLR} with {@code
+   * T_max} = the run's steps and a floor of {@code base / 1000}): {@code base * (1 + cos(pi * step /
+   * total)) / 2}. For short budgets: the rate is high while the model learns most and small at the end,
+   * where the accuracy of the last epoch is read.
+   */
+  record Cosine() implements Schedule {
+    @Override
+    public double next(int nextEpoch, boolean improved, double baseLr, double currentLr, long seed) {
+      return currentLr; // the steps set it
+    }
+
+    @Override
+    public double atStep(long step, long totalSteps, double baseLr, double epochLr) {
+      double progress = Math.min(1.0, (double) step / Math.max(1, totalSteps));
+      // the floor keeps the rate > 0, which the optimizer requires
+      return Math.max(baseLr * (1 + Math.cos(Math.PI * progress)) / 2, baseLr / 1000);
+    }
+  }
+
+  /** Parses {@code constant}, {@code step:STEP:GAMMA}, {@code plateau-cube} or {@code cosine}. */
   static Schedule parse(String text) {
     String[] parts = text.split(":");
     switch (parts[0]) {
@@ -61,6 +90,11 @@ public sealed interface Schedule {
         return new Constant();
       case "plateau-cube":
         return new RandomCubeOnPlateau();
+      case "cosine":
+        if (parts.length == 1) {
+          return new Cosine();
+        }
+        break;
       case "step":
         if (parts.length == 3) {
           return new StepLr(Integer.parseInt(parts[1]), Double.parseDouble(parts[2]));
@@ -70,13 +104,16 @@ public sealed interface Schedule {
         break;
     }
     throw new IllegalArgumentException(
-        "unknown schedule '" + text + "'; expected constant, plateau-cube or step:STEP:GAMMA");
+        "unknown schedule '" + text + "'; expected constant, plateau-cube, cosine or step:STEP:GAMMA");
   }
 
   /** The text {@link #parse} reads. */
   default String describe() {
     if (this instanceof StepLr s) {
       return "step:" + s.step() + ":" + s.gamma();
+    }
+    if (this instanceof Cosine) {
+      return "cosine";
     }
     return this instanceof RandomCubeOnPlateau ? "plateau-cube" : "constant";
   }

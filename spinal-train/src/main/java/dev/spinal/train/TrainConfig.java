@@ -37,6 +37,7 @@ public final class TrainConfig {
   private final double momentum;
   private final int batchSize;
   private final int epochs;
+  private final long maxSteps;
   private final String schedule;
   private final long seed;
   private final boolean augment;
@@ -59,6 +60,7 @@ public final class TrainConfig {
     this.momentum = b.momentum;
     this.batchSize = b.batchSize;
     this.epochs = b.epochs;
+    this.maxSteps = b.maxSteps;
     this.schedule = b.schedule;
     this.seed = b.seed;
     this.augment = b.augment;
@@ -88,6 +90,7 @@ public final class TrainConfig {
     b.momentum = momentum;
     b.batchSize = batchSize;
     b.epochs = epochs;
+    b.maxSteps = maxSteps;
     b.schedule = schedule;
     b.seed = seed;
     b.augment = augment;
@@ -167,6 +170,11 @@ public final class TrainConfig {
     return epochs;
   }
 
+  /** Training steps in all, ending the run within an epoch if need be (0 = every epoch runs in full). */
+  public long maxSteps() {
+    return maxSteps;
+  }
+
   /** Learning-rate schedule ({@link Schedule#parse} text). */
   public String schedule() {
     return schedule;
@@ -235,6 +243,7 @@ public final class TrainConfig {
         && Double.compare(momentum, c.momentum) == 0
         && batchSize == c.batchSize
         && epochs == c.epochs
+        && maxSteps == c.maxSteps
         && Objects.equals(schedule, c.schedule)
         && seed == c.seed
         && augment == c.augment
@@ -245,7 +254,7 @@ public final class TrainConfig {
 
   @Override
   public int hashCode() {
-    return Objects.hash(dataset, dataPath, limit, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, schedule, seed, augment, keepCheckpoints, fineTune, precision);
+    return Objects.hash(dataset, dataPath, limit, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augment, keepCheckpoints, fineTune, precision);
   }
 
   @Override
@@ -265,6 +274,7 @@ public final class TrainConfig {
         + ", momentum=" + momentum
         + ", batchSize=" + batchSize
         + ", epochs=" + epochs
+        + ", maxSteps=" + maxSteps
         + ", schedule=" + schedule
         + ", seed=" + seed
         + ", augment=" + augment
@@ -296,6 +306,7 @@ public final class TrainConfig {
     private double momentum = 0.9;
     private int batchSize = 64;
     private int epochs = 10;
+    private long maxSteps;
     private String schedule = "constant";
     private long seed = 1;
     private boolean augment = false;
@@ -383,6 +394,12 @@ public final class TrainConfig {
       return this;
     }
 
+    /** Training steps in all (0 = none): see {@link TrainConfig#maxSteps()}. */
+    public Builder maxSteps(long value) {
+      this.maxSteps = value;
+      return this;
+    }
+
     /** Epochs. */
     public Builder epochs(int value) {
       this.epochs = value;
@@ -439,6 +456,7 @@ public final class TrainConfig {
       checkArgument(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got %s", momentum);
       checkArgument(batchSize >= 1, "--batch must be >= 1, got %s", batchSize);
       checkArgument(epochs >= 1, "--epochs must be >= 1, got %s", epochs);
+      checkArgument(maxSteps >= 0, "--max-steps must be >= 0 (0 = no budget), got %s", maxSteps);
       checkArgument(keepCheckpoints >= 1, "--keep must be >= 1, got %s", keepCheckpoints);
       Schedule.parse(schedule); // fails early with the accepted forms
       return new TrainConfig(this);

@@ -52,6 +52,7 @@ public final class Trainer {
   private final Optimizer optimizer;
   private final Schedule schedule;
   private final int epochs;
+  private final long maxSteps;
   private final int batchSize;
   private final long seed;
   private final Precision precision;
@@ -65,6 +66,7 @@ public final class Trainer {
     this.optimizer = b.optimizer;
     this.schedule = b.schedule;
     this.epochs = b.epochs;
+    this.maxSteps = b.maxSteps;
     this.batchSize = b.batchSize;
     this.seed = b.seed;
     this.precision = b.precision;
@@ -85,6 +87,7 @@ public final class Trainer {
     b.optimizer = optimizer;
     b.schedule = schedule;
     b.epochs = epochs;
+    b.maxSteps = maxSteps;
     b.batchSize = batchSize;
     b.seed = seed;
     b.precision = precision;
@@ -201,7 +204,7 @@ public final class Trainer {
     callbacks.forEach(c -> c.onTrainBegin(fit));
     List<EpochMetrics> history = new ArrayList<>(state.history());
     boolean stoppedEarly = false;
-    for (int epoch = state.epochsDone(); epoch < epochs; epoch++) {
+    for (int epoch = state.epochsDone(); epoch < epochs && !budgetSpent(state.step()); epoch++) {
       EpochOutcome outcome = trainEpoch(fit, train, epoch);
       if (outcome == null) {
         callbacks.forEach(c -> c.onInterrupted(fit));
@@ -225,7 +228,7 @@ public final class Trainer {
         c.onEpochEnd(fit, m, improved);
       }
       if (fit.stopRequested()) {
-        stoppedEarly = epoch + 1 < epochs;
+        stoppedEarly = epoch + 1 < epochs && !budgetSpent(state.step());
         break;
       }
     }
@@ -238,6 +241,17 @@ public final class Trainer {
       }
     }
     return result;
+  }
+
+  /** Whether the step budget ({@link Builder#maxSteps}) is used up after {@code step} steps. */
+  private boolean budgetSpent(long step) {
+    return maxSteps > 0 && step >= maxSteps;
+  }
+
+  /** The run's steps: every epoch's batches, or the step budget when it ends the run sooner. */
+  private long totalSteps(int batchesPerEpoch) {
+    long all = (long) epochs * batchesPerEpoch;
+    return maxSteps > 0 ? Math.min(all, maxSteps) : all;
   }
 
   private static TrainResult result(List<EpochMetrics> history, RunState state, boolean stoppedEarly, long started,
@@ -267,9 +281,13 @@ public final class Trainer {
     long seenBefore = seen;
     long waitNanos = 0;
     long start = System.nanoTime();
+    double lr = state.learningRate();
     try (BatchSource.Batches batches = train.epoch(epoch, batchSize, seed)) {
+      long totalSteps = totalSteps(batches.count());
+      // the epoch's own batches: all of them, or those left of the step budget
+      int count = (int) Math.min(batches.count(), skip + Math.max(0, totalSteps - step));
       for (Callback c : callbacks) {
-        c.onEpochBegin(fit, epoch, batches.count());
+        c.onEpochBegin(fit, epoch, count);
       }
       int batchIndex = 0;
       while (true) {
@@ -282,12 +300,20 @@ public final class Trainer {
           if (batchIndex++ < skip) {
             continue; // resumed mid-epoch: these batches were trained before the stop
           }
+          if (budgetSpent(step)) {
+            break;
+          }
+          double stepLr = schedule.atStep(step, totalSteps, optimizer.learningRate(), state.learningRate());
+          if (stepLr != lr) {
+            fit.graph().optimizer().setLearningRate(fit.graph().session(), stepLr);
+            lr = stepLr;
+          }
           TrainingGraph.StepResult r = fit.graph().trainStep(batch.images(), batch.labels(), step);
           step++;
           lossSum += r.loss() * batch.size();
           correct += r.correct();
           seen += batch.size();
-          fit.state(new RunState(epoch, batchIndex, step, state.learningRate(), state.bestEpoch(),
+          fit.state(new RunState(epoch, batchIndex, step, lr, state.bestEpoch(),
               state.bestValidationAccuracy(), state.history(), new RunState.EpochProgress(lossSum, correct, seen)));
           Callback.BatchEnd end = new Callback.BatchEnd(epoch, batchIndex - 1, step, r.loss(), r.correct(),
               batch.size(), lossSum / seen, (seen - seenBefore) / ((System.nanoTime() - start) / 1e9));
@@ -301,8 +327,8 @@ public final class Trainer {
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    fit.state(new RunState(epoch, 0, step, state.learningRate(), state.bestEpoch(),
-        state.bestValidationAccuracy(), state.history()));
+    fit.state(new RunState(epoch, 0, step, lr, state.bestEpoch(), state.bestValidationAccuracy(),
+        state.history()));
     // speed and time are this invocation's part of the epoch
     return new EpochOutcome(seen == 0 ? 0 : lossSum / seen, seen == 0 ? 0 : (double) correct / seen,
         seconds, (seen - seenBefore) / seconds, waitNanos / 1e9 / seconds);
@@ -345,6 +371,11 @@ public final class Trainer {
     return epochs;
   }
 
+  /** The step budget; 0 = none (every epoch runs all its batches). */
+  public long maxSteps() {
+    return maxSteps;
+  }
+
   public int batchSize() {
     return batchSize;
   }
@@ -370,6 +401,7 @@ public final class Trainer {
     private Optimizer optimizer = Optimizer.sgd(0.01, 0.9);
     private Schedule schedule = new Schedule.Constant();
     private int epochs = 1;
+    private long maxSteps;
     private int batchSize = 64;
     private long seed = 1;
     private Precision precision = Precision.FP32;
@@ -394,6 +426,18 @@ public final class Trainer {
     public Builder epochs(int value) {
       checkArgument(value >= 1, "Trainer.epochs must be >= 1, got %s", value);
       this.epochs = value;
+      return this;
+    }
+
+    /**
+     * Ends the run after {@code value} training steps in all, even within an epoch (whose validation,
+     * test and checkpoint then follow as after a full one): a time budget in steps, like Keras'
+     * {@code steps_per_epoch} or Lightning's {@code max_steps}. A {@link Schedule.Cosine} decays over
+     * this many steps. 0 (the default): no budget.
+     */
+    public Builder maxSteps(long value) {
+      checkArgument(value >= 0, "Trainer.maxSteps must be >= 0 (0 = no budget), got %s", value);
+      this.maxSteps = value;
       return this;
     }
 

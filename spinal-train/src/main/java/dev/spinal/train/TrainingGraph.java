@@ -15,6 +15,8 @@ import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.RunMetadata;
+import org.tensorflow.proto.RunOptions;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
@@ -101,6 +103,27 @@ public final class TrainingGraph implements AutoCloseable {
             .fetch(model.correct())
             .run()) {
       return new StepResult(((TFloat32) r.get(0)).getFloat(), ((TInt32) r.get(1)).getInt());
+    }
+  }
+
+  /**
+   * Runs one training step like {@link #trainStep} with TensorFlow's full trace on, and returns the
+   * trace: per-kernel start and run times in {@code step_stats} (what a profile of the step sums up).
+   * Slower than an untraced step; for profiling, not for training.
+   */
+  public RunMetadata traceStep(TFloat32 batchImages, TInt32 batchLabels, long step) {
+    inferenceStale = true;
+    RunOptions trace = RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.FULL_TRACE).build();
+    try (TInt64 stepTensor = TInt64.scalarOf(step);
+        Result r = model.session().runner()
+            .feed(model.images(), batchImages)
+            .feed(model.labels(), batchLabels)
+            .feed(model.ctx().step(), stepTensor)
+            .addTarget(trainStep)
+            .setOptions(trace)
+            .runAndFetchMetadata()) {
+      return r.getMetadata().orElseThrow(
+          () -> new IllegalStateException("TensorFlow returned no run metadata for a traced step"));
     }
   }
 
