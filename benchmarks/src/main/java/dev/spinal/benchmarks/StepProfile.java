@@ -49,6 +49,15 @@ public final class StepProfile {
     int batch = args.length > 2 ? Integer.parseInt(args[2]) : 64;
     int intra = args.length > 3 ? Integer.parseInt(args[3]) : 0;
     int inter = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+    run(System.out, warmup, traced, batch, intra, inter);
+  }
+
+  /**
+   * Profiles {@code traced} steps of VGG-5 + ProgressiveSpinal at {@code batch} after {@code warmup}
+   * untimed ones and prints the two tables to {@code out}. Inter-op 1 runs one kernel at a time, so
+   * each kernel's time is its own (with 2, two kernels share the cores and both look slower).
+   */
+  public static void run(PrintStream out, int warmup, int traced, int batch, int intra, int inter) {
     try (SpinalSpeed.Bench bench = new SpinalSpeed.Bench(new Vgg5Backbone(), 64, 10, batch,
         SpinalSpeed.threads(intra, inter))) {
       StepProfile profile = new StepProfile(bench.graph().graph());
@@ -59,9 +68,8 @@ public final class StepProfile {
         profile.wallMicros += (System.nanoTime() - t0) / 1e3;
         profile.add(trace);
       }
-      System.out.printf(Locale.ROOT, "intra-op threads %d, inter-op threads %d (0 = TensorFlow's default)%n",
-          intra, inter);
-      profile.print(System.out, batch);
+      out.printf(Locale.ROOT, "intra-op threads %d, inter-op threads %d (0 = TensorFlow's default)%n", intra, inter);
+      profile.print(out, batch);
     }
   }
 
@@ -75,8 +83,13 @@ public final class StepProfile {
         }
         String kernel = kernelType(node);
         microsByKernel.merge(kernel, micros, Double::sum);
-        String layer = layerOfNode.get(node.getNodeName());
         int kind = convKind(kernel);
+        String layer = layerOfNode.get(node.getNodeName());
+        if (layer == null && kind == 0) {
+          // Grappler fuses conv + bias into one node named after the bias op, in the layer's scope
+          Matcher scoped = CONV_LAYER.matcher(node.getNodeName() + "/");
+          layer = scoped.find() ? scoped.group(1) : null;
+        }
         if (kind >= 0 && layer != null) {
           convMicros.computeIfAbsent(layer, k -> new double[3])[kind] += micros;
         }

@@ -19,6 +19,7 @@ import dev.spinal.train.TrainResult;
 import dev.spinal.train.Trainer;
 import dev.spinal.benchmarks.MatMulCeiling;
 import dev.spinal.benchmarks.SpinalSpeed;
+import dev.spinal.benchmarks.StepProfile;
 import dev.spinal.core.runtime.OneDnn;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,9 +43,16 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--rss-steps", defaultValue = "2000", description = "Steps of the memory soak.") int rssSteps;
   @Option(names = "--data-steps", defaultValue = "40", description = "VGG-5 steps fed by the real pipeline.")
   int dataSteps;
+  @Option(names = "--profile", description = "Instead: where a VGG-5 training step's time goes (TensorFlow's"
+      + " full trace of 5 steps, summed per kernel and per conv layer with each pass's GFLOP/s).")
+  boolean profile;
 
   @Override
   public Integer call() throws Exception {
+    if (profile) {
+      StepProfile.run(System.out, 5, 5, 64, 0, 1);
+      return 0;
+    }
     long rssStart = rssKb();
     System.out.printf("machine: %d cores, %s%n", Runtime.getRuntime().availableProcessors(),
         OneDnn.current().describe());
