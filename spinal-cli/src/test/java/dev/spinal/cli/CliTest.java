@@ -53,8 +53,9 @@ class CliTest {
     Run r = run("train", "--dataset", "fashion-mnist", "--depth", "0", "--out", "/tmp/never");
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err()).contains("--depth must be >= 1, got 0");
-    Run schedule = run("train", "--dataset", "fashion-mnist", "--schedule", "cosine", "--out", "/tmp/never");
-    assertThat(schedule.err()).contains("unknown schedule 'cosine'");
+    Run schedule = run("train", "--dataset", "fashion-mnist", "--schedule", "onecycle", "--out", "/tmp/never");
+    assertThat(schedule.exit()).isEqualTo(1);
+    assertThat(schedule.err()).contains("unknown schedule 'onecycle'").contains("cosine");
   }
 
   @Test
