@@ -220,6 +220,11 @@ class OwnDataTest {
     JsonNode meta = new ObjectMapper().readTree(version.resolve("assets.extra/spinal.json").toFile());
     assertThat(meta.get("data").get("skipped_files").asInt()).isEqualTo(1);
     assertClassNamesFlow(version, CLASSES, d.resolve("img/cat/0.png"), "CSV list");
+
+    // spinal export re-reads the same data from config.json
+    CliTest.Run exported = CliTest.run("export", "--run", run.toString(), "--out", export.toString());
+    assertThat(exported.exit()).as(exported.err()).isZero();
+    assertThat(Files.readAllLines(export.resolve("2/assets.extra/classes.txt"))).isEqualTo(CLASSES);
   }
 
   @Test

@@ -13,9 +13,9 @@ import java.util.TreeSet;
 
 /**
  * A CSV list of images: one {@code path,label} row per image ({@link CsvRows}: RFC 4180 quoting), paths relative to
- * the CSV's folder (or absolute), an optional header row (recognised by a first column named {@code path},
- * {@code file}, {@code filename}, {@code image} or {@code filepath}; its {@code label}, {@code class},
- * {@code category} or {@code target} column is then the label, else the second).
+ * the CSV's folder (or absolute), an optional header row (recognised by a column named {@code path}, {@code file},
+ * {@code filename}, {@code image} or {@code filepath}, which is then the path column; its {@code label},
+ * {@code class}, {@code category} or {@code target} column is the label, else the first other column).
  *
  * <p>Labels are class names or integer indices. With class names {@link #withClassNames given} or in a
  * {@code classes.txt} beside the CSV (one per line, label k = line k), a label is one of them or an index into
@@ -65,10 +65,16 @@ public record CsvSource(Path csv, List<String> classNames) implements DataSource
     }
     int pathCol = 0;
     int labelCol = 1;
-    List<String> first = rows.get(0).fields();
-    if (PATH_HEADERS.contains(UserData.lower(first.get(0)))) {
-      for (int c = 1; c < first.size(); c++) {
-        if (LABEL_HEADERS.contains(UserData.lower(first.get(c)))) {
+    List<String> first = rows.get(0).fields().stream().map(UserData::lower).toList();
+    int headerPath = -1;
+    for (int c = 0; c < first.size() && headerPath < 0; c++) {
+      headerPath = PATH_HEADERS.contains(first.get(c)) ? c : -1;
+    }
+    if (headerPath >= 0) {
+      pathCol = headerPath;
+      labelCol = pathCol == 0 ? 1 : 0;
+      for (int c = 0; c < first.size(); c++) {
+        if (c != pathCol && LABEL_HEADERS.contains(first.get(c))) {
           labelCol = c;
           break;
         }

@@ -218,5 +218,13 @@ class UserDataSourcesTest {
     assertThat(t.train().classNames()).containsExactly("0", "1", "2");
     assertClassPixels(t.train(), 5);
     assertThat(Arrays.stream(t.test().countsPerClass()).sum()).isEqualTo(3);
+
+    // a header in another column order: class first, then the file
+    Path swapped = UserFixtures.write(d.resolve("swapped.csv"), "class,image,notes\n" + csv.toString().lines().skip(1)
+        .map(l -> l.substring(l.indexOf(',') + 1) + "," + l.substring(0, l.indexOf(',')) + ",x")
+        .reduce("", (x, y) -> x + y + "\n"));
+    DatasetSplits u = CsvSource.of(swapped).load(opts().validationSize(3).build());
+    assertThat(u.train().classNames()).containsExactly("cat", "dog", "fox");
+    assertClassPixels(u.train(), 5);
   }
 }

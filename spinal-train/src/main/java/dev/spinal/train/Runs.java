@@ -133,7 +133,16 @@ public final class Runs {
     if (config.data() != null) {
       return Datasets.load(DataSource.detect(Path.of(config.data())), options);
     }
-    return Datasets.load(config.dataset(), options);
+    DatasetId id = DatasetId.fromKey(config.dataset());
+    if (config.channels() > 0 || config.skipBadFiles()) {
+      throw new IllegalArgumentException((config.channels() > 0 ? "--channels" : "--skip-bad-files")
+          + " applies to your own data (--data); " + id + " is loaded as published");
+    }
+    if (config.imageHeight() > 0 && id.kind() != DatasetId.Kind.IMAGE_FOLDER) {
+      throw new IllegalArgumentException("--image-size applies to your own data (--data) and the image-folder"
+          + " datasets (caltech101, bird225, fruits360); " + id + " is stored at its published size");
+    }
+    return Datasets.load(id, options);
   }
 
   /** The {@link DataOptions} a config describes (splits, seed, image size, channels, checks, limit, path). */

@@ -97,5 +97,11 @@ class OwnDataRunsTest {
         .hasMessageContaining("--channels must be 1 (grayscale) or 3 (RGB), got 2");
     assertThatThrownBy(() -> TrainConfig.builder().data("d").testFraction(1).build())
         .hasMessageContaining("--test-fraction must be in (0, 1)");
+    // options of a user's data are refused (not ignored) for a registry dataset they cannot apply to
+    assertThatThrownBy(() -> Runs.loadData(TrainConfig.builder().dataset("mnist").imageHeight(32).imageWidth(32)
+        .build())).hasMessageContaining("--image-size applies to your own data (--data)")
+        .hasMessageContaining("mnist is stored at its published size");
+    assertThatThrownBy(() -> Runs.loadData(TrainConfig.builder().dataset("fashion-mnist").channels(3).build()))
+        .hasMessageContaining("--channels applies to your own data (--data)");
   }
 }
