@@ -32,11 +32,10 @@ final class ExportCommand implements Callable<Integer> {
     }
     TrainConfig config = Checkpoints.JSON_READER.readValue(configFile.toFile(), TrainConfig.class);
     Path from = checkpoint != null ? checkpoint : run.resolve("checkpoints/best");
-    DatasetSplits data = dev.spinal.cli.EvalCommand.load(config.dataset(),
-        config.dataPath() == null ? null : Path.of(config.dataPath()), config.limit(), config.seed());
+    DatasetSplits data = Runs.loadData(config);
     var train = data.train();
     Path written = Runs.exportCheckpoint(config, from, train, out,
-        Map.of("config", config, "checkpoint", from.toString()));
+        Map.of("config", config, "checkpoint", from.toString(), "classes", train.classNames()));
     System.out.println("exported " + from + " to " + written);
     return 0;
   }

@@ -1,15 +1,12 @@
 package dev.spinal.cli;
 
 import dev.spinal.savedmodel.ExportedModel;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
+import dev.spinal.datasets.io.ImageFolderReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import javax.imageio.ImageIO;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.types.TFloat32;
@@ -77,33 +74,19 @@ final class PredictCommand implements Callable<Integer> {
     }
   }
 
-  /** Decodes, converts to the model's channels and resizes (bilinear) to its size; pixels / 255. */
+  /**
+   * Decodes, converts to the model's channels and resizes to its size exactly as training decoded image files
+   * (RGB, antialiased bilinear resize, ITU-R 601 luma for one channel; {@code ImageFolderReader.decode}); pixels /
+   * 255.
+   */
   static float[] decode(Path file, int h, int w, int c) throws IOException {
     if (!Files.isRegularFile(file)) {
       throw new IllegalArgumentException("no such image file: " + file);
     }
-    BufferedImage image = ImageIO.read(file.toFile());
-    if (image == null) {
-      throw new IllegalArgumentException(file + " is not an image ImageIO can decode (PNG, JPEG, BMP, GIF)");
-    }
-    BufferedImage scaled = new BufferedImage(w, h, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = scaled.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-    g.drawImage(image, 0, 0, w, h, null);
-    g.dispose();
-    float[] out = new float[h * w * c];
-    for (int y = 0; y < h; y++) {
-      for (int x = 0; x < w; x++) {
-        if (c == 1) {
-          out[y * w + x] = scaled.getRaster().getSample(x, y, 0) / 255f;
-        } else {
-          int rgb = scaled.getRGB(x, y);
-          int at = (y * w + x) * c;
-          out[at] = ((rgb >> 16) & 0xff) / 255f;
-          out[at + 1] = ((rgb >> 8) & 0xff) / 255f;
-          out[at + 2] = (rgb & 0xff) / 255f;
-        }
-      }
+    byte[] hwc = ImageFolderReader.decode(file, h, w, c);
+    float[] out = new float[hwc.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (hwc[i] & 0xff) / 255f;
     }
     return out;
   }

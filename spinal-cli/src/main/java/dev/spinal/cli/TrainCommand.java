@@ -82,10 +82,48 @@ final class TrainCommand implements Callable<Integer> {
 
   @picocli.CommandLine.ParentCommand SpinalCli parent;
 
+  @Option(names = "--data", paramLabel = "PATH", description = "Your own data: a folder of class sub-folders (or of"
+      + " train/ val/ test/ trees of them), a folder of IDX files, a .npz/.npy file or a .csv of path,label rows.")
+  Path data;
+
+  @Option(names = "--image-size", paramLabel = "HxW", description = "Resize your images to height x width, e.g."
+      + " 28x28 (default: image files take the first image's size, arrays keep theirs).")
+  String imageSize;
+
+  @Option(names = "--channels", description = "Convert your images to 1 (grayscale) or 3 (RGB) channels (default:"
+      + " image files RGB, arrays their own).")
+  Integer channels;
+
+  @Option(names = "--grayscale", description = "Same as --channels 1.")
+  boolean grayscale;
+
+  @Option(names = "--val-fraction", description = "Fraction of the training images held out (seeded) for validation"
+      + " when the data has no validation split (default 0.1).")
+  Double valFraction;
+
+  @Option(names = "--test-fraction", description = "Fraction of your images held out (seeded, stratified) for test"
+      + " when your data has no test split (default 0.2).")
+  Double testFraction;
+
+  @Option(names = "--split-seed", description = "Seed of the validation/test splits carved from the data (default:"
+      + " --seed).")
+  Long splitSeed;
+
+  @Option(names = "--no-verify", description = "Load a registry dataset's files even if their checksums differ from"
+      + " the published ones (a re-packaged copy).")
+  boolean noVerify;
+
+  @Option(names = "--skip-bad-files", description = "Skip (and count) image files that are corrupt or not images"
+      + " instead of failing.")
+  boolean skipBadFiles;
+
 
   @Override
   public Integer call() {
     var sessionConfig = Devices.sessionConfig(device, parent != null && parent.verbose, System.err);
+    if (resume != null && data != null) {
+      throw new IllegalArgumentException("--resume continues a run on the data it was configured with: drop --data");
+    }
     if (resume != null) {
       if (out != null || recipe != null || dataset != null) {
         throw new IllegalArgumentException("--resume continues a run as it was configured: drop --out/--recipe/--dataset");
@@ -105,15 +143,68 @@ final class TrainCommand implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * The data options: {@code --data} alone is your own data (not checked against the registry); with
+   * {@code --dataset} it is that registry dataset's files in your folder, checked against its checksums.
+   */
+  private void dataOptions(TrainConfig.Builder b) {
+    if (data != null && dataset != null) {
+      b.dataPath(data.toString());
+    } else if (data != null) {
+      b.dataset(null).data(data.toString());
+    }
+    if (imageSize != null) {
+      int[] hw = parseImageSize(imageSize);
+      b.imageHeight(hw[0]).imageWidth(hw[1]);
+    }
+    if (grayscale && channels != null && channels != 1) {
+      throw new IllegalArgumentException("--grayscale and --channels " + channels + " contradict each other");
+    }
+    if (grayscale || channels != null) {
+      b.channels(grayscale ? 1 : channels);
+    }
+    if (valFraction != null) {
+      b.validationFraction(valFraction);
+    }
+    if (testFraction != null) {
+      b.testFraction(testFraction);
+    }
+    if (splitSeed != null) {
+      b.splitSeed(splitSeed);
+    }
+    if (noVerify) {
+      b.verifyChecksums(false);
+    }
+    if (skipBadFiles) {
+      b.skipBadFiles(true);
+    }
+  }
+
+  /** {@code HxW} (or {@code N} for N x N) as {height, width}. */
+  static int[] parseImageSize(String text) {
+    String[] parts = text.trim().toLowerCase(java.util.Locale.ROOT).split("x", -1);
+    try {
+      int h = Integer.parseInt(parts[0].trim());
+      int w = parts.length == 1 ? h : Integer.parseInt(parts[1].trim());
+      if (parts.length > 2 || h < 1 || w < 1) {
+        throw new NumberFormatException();
+      }
+      return new int[] {h, w};
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--image-size expects HxW (height x width, e.g. 28x28) or N, got '" + text
+          + "'");
+    }
+  }
+
   TrainConfig config() {
     TrainConfig base;
     if (recipe != null) {
       base = Recipe.parse(recipe).config();
     } else {
-      if (dataset == null) {
+      if (dataset == null && data == null) {
         throw new IllegalArgumentException("give --recipe NAME or --dataset D (with --backbone, --head, ...)");
       }
-      base = TrainConfig.builder().dataset(dataset).build();
+      base = TrainConfig.builder().dataset(dataset).data(dataset == null ? data.toString() : null).build();
     }
     TrainConfig.Builder b = base.toBuilder();
     if (dataset != null) {
@@ -179,6 +270,7 @@ final class TrainCommand implements Callable<Integer> {
     if (precision != null) {
       b.precision(Precision.parse(precision));
     }
+    dataOptions(b);
     return b.build();
   }
 }

@@ -48,6 +48,8 @@ public final class DataOptions {
   private final int limit;
   private final int imageHeight;
   private final int imageWidth;
+  private final int channels;
+  private final boolean skipBadFiles;
   private final boolean verifyChecksums;
   private final boolean includeClutter;
   private final QmnistTest qmnistTest;
@@ -69,6 +71,8 @@ public final class DataOptions {
     this.limit = b.limit;
     this.imageHeight = b.imageHeight;
     this.imageWidth = b.imageWidth;
+    this.channels = b.channels;
+    this.skipBadFiles = b.skipBadFiles;
     this.verifyChecksums = b.verifyChecksums;
     this.includeClutter = b.includeClutter;
     this.qmnistTest = b.qmnistTest;
@@ -109,6 +113,8 @@ public final class DataOptions {
     b.limit = limit;
     b.imageHeight = imageHeight;
     b.imageWidth = imageWidth;
+    b.channels = channels;
+    b.skipBadFiles = skipBadFiles;
     b.verifyChecksums = verifyChecksums;
     b.includeClutter = includeClutter;
     b.qmnistTest = qmnistTest;
@@ -155,7 +161,10 @@ public final class DataOptions {
     return limit;
   }
 
-  /** Height image-folder datasets are resized to when loaded, or -1 for the dataset's default. */
+  /**
+   * Height image-folder datasets (and a user's own data, see {@link DataSource}) are resized to when loaded, or -1
+   * for the dataset's default (a user's image files: the first image's size; arrays: their own).
+   */
   public int imageHeight() {
     return imageHeight;
   }
@@ -164,6 +173,26 @@ public final class DataOptions {
     return imageWidth;
   }
 
+  /**
+   * Channels a user's own images are converted to: 1 (grayscale, ITU-R 601 luma) or 3 (RGB), or -1 for the
+   * source's default (image files: 3, as Keras' {@code color_mode="rgb"}; IDX and NumPy arrays: their own).
+   */
+  public int channels() {
+    return channels;
+  }
+
+  /**
+   * For a user's image files (folders, CSV lists): leave out files that are corrupt or not images, log how many,
+   * and list them in {@link DatasetInfo#skippedFiles()}; otherwise the first such file fails the load.
+   */
+  public boolean skipBadFiles() {
+    return skipBadFiles;
+  }
+
+  /**
+   * Check the registry datasets' files against their published checksums (default). A user's own files
+   * ({@link DataSource}) have no published checksum and are never checked.
+   */
   public boolean verifyChecksums() {
     return verifyChecksums;
   }
@@ -214,6 +243,8 @@ public final class DataOptions {
     private int limit = -1;
     private int imageHeight = -1;
     private int imageWidth = -1;
+    private int channels = -1;
+    private boolean skipBadFiles = false;
     private boolean verifyChecksums = true;
     private boolean includeClutter = false;
     private QmnistTest qmnistTest = QmnistTest.TEST;
@@ -283,6 +314,20 @@ public final class DataOptions {
       return this;
     }
 
+    /** 1 (grayscale) or 3 (RGB): what a user's own images are converted to; see {@link DataOptions#channels()}. */
+    public Builder channels(int channels) {
+      Preconditions.checkArgument(channels == 1 || channels == 3 || channels == -1,
+          "channels must be 1 (grayscale) or 3 (RGB), got %s", channels);
+      this.channels = channels;
+      return this;
+    }
+
+    /** Skip (and count) a user's image files that cannot be decoded; see {@link DataOptions#skipBadFiles()}. */
+    public Builder skipBadFiles(boolean skip) {
+      this.skipBadFiles = skip;
+      return this;
+    }
+
     public Builder verifyChecksums(boolean verify) {
       this.verifyChecksums = verify;
       return this;
@@ -299,7 +344,10 @@ public final class DataOptions {
       return this;
     }
 
-    /** Caltech-101: fraction of each class held out as the test split. Default 0.2. */
+    /**
+     * Caltech-101, and a user's data that has no test split of its own: fraction of each class held out as the test
+     * split (seeded, stratified). Default 0.2.
+     */
     public Builder testFraction(double fraction) {
       Preconditions.checkArgument(fraction > 0 && fraction < 1, "testFraction must be in (0, 1): %s", fraction);
       this.testFraction = fraction;

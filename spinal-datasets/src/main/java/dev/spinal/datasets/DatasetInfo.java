@@ -8,15 +8,24 @@ import java.util.Locale;
 /**
  * A summary of a loaded dataset for {@code spinal data inspect}: where it was found, each file's checksum status,
  * split sizes, image shape, classes and per-class counts.
+ *
+ * <p>{@code name} is the registry key ({@code fashion-mnist}) or, for a user's own data, the file or folder name;
+ * {@code id} is null for a user's own data ({@link DataSource}), whose {@code source} says what kind of source it
+ * was (e.g. {@code image folder (train/ val/ test/)}). {@code skippedFiles} are the image files left out because
+ * they could not be decoded ({@link DataOptions#skipBadFiles()}).
  */
-public record DatasetInfo(DatasetId id, Path root, String source, List<FileCheck> files, int height, int width,
-    int channels, List<String> classNames, long[] trainCounts, long[] validationCounts, long[] testCounts) {
+public record DatasetInfo(String name, DatasetId id, Path root, String source, List<FileCheck> files, int height,
+    int width, int channels, List<String> classNames, long[] trainCounts, long[] validationCounts,
+    long[] testCounts, List<Path> skippedFiles) {
 
   /** Result of checking one file against the registry. */
   public enum ChecksumStatus {
     /** The digest matched the published value. */
     VERIFIED,
-    /** No published value is known for this file in this form (e.g. a recompressed copy of an MD5-listed .gz). */
+    /**
+     * No published value is known for this file in this form (e.g. a recompressed copy of an MD5-listed .gz, or a
+     * user's own file).
+     */
     UNKNOWN,
     /** Verification was turned off ({@link DataOptions.Builder#verifyChecksums}). */
     SKIPPED
@@ -41,7 +50,7 @@ public record DatasetInfo(DatasetId id, Path root, String source, List<FileCheck
   /** A multi-line, human-readable summary. */
   public String summary() {
     StringBuilder sb = new StringBuilder();
-    sb.append(id).append(" from ").append(root).append(" (").append(source).append(")\n");
+    sb.append(name).append(" from ").append(root).append(" (").append(source).append(")\n");
     sb.append(String.format(Locale.ROOT, "  images   %dx%dx%d (HxWxC, uint8)%n", height, width, channels));
     sb.append(String.format(Locale.ROOT, "  splits   train %d, validation %d, test %d%n", trainSize(),
         validationSize(), testSize()));
@@ -53,6 +62,10 @@ public record DatasetInfo(DatasetId id, Path root, String source, List<FileCheck
     for (int k = 0; k < classNames.size(); k++) {
       sb.append(String.format(Locale.ROOT, "    %3d %-24s %7d %7d %7d%n", k, classNames.get(k), trainCounts[k],
           validationCounts[k], testCounts[k]));
+    }
+    if (!skippedFiles.isEmpty()) {
+      sb.append("  skipped  ").append(skippedFiles.size()).append(" files that are not decodable images, e.g. ")
+          .append(skippedFiles.get(0)).append('\n');
     }
     sb.append("  files:\n");
     for (FileCheck f : files) {

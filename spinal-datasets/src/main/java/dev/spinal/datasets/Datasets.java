@@ -46,6 +46,11 @@ public final class Datasets {
   /** Caltech-101's clutter class, not one of the 101 categories. */
   public static final String CALTECH_CLUTTER = "BACKGROUND_Google";
   static final int MNIST_SIDE = 28;
+  /**
+   * What a checksum mismatch of a registry dataset's local copy says to do about it: the command line's flag (the
+   * Java equivalent is {@link DataOptions.Builder#verifyChecksums verifyChecksums(false)}).
+   */
+  static final String NO_VERIFY = "if it is a re-packaged copy you trust, --no-verify loads it anyway";
 
   private Datasets() {}
 
@@ -71,6 +76,14 @@ public final class Datasets {
   /** Loads a dataset by key ({@code fashion-mnist}, {@code stl10}, ... see {@link DatasetId}). */
   public static DatasetSplits load(String name, DataOptions options) {
     return load(DatasetId.fromKey(name), options);
+  }
+
+  /**
+   * Loads a user's own data (image folders, IDX files, NumPy arrays, a CSV list; see {@link DataSource}), e.g.
+   * {@code Datasets.load(DataSource.detect(Path.of("flowers")), options)}. No registry checksum applies.
+   */
+  public static DatasetSplits load(DataSource source, DataOptions options) {
+    return source.load(options);
   }
 
   public static DatasetSplits load(DatasetId id, DataOptions options) {
@@ -236,7 +249,7 @@ public final class Datasets {
         String actual = payloadDigest != null ? payloadDigest : Checksums.ofPayload(p, f.payload().algorithm());
         if (!f.payload().matches(actual)) {
           throw new ChecksumMismatchException(p, "decompressed payload", f.payload().algorithm(),
-              f.payload().hex(), actual);
+              f.payload().hex(), actual, "corrupt, truncated, or a different version of the file; " + NO_VERIFY);
         }
         checks.add(new FileCheck(name, p, ChecksumStatus.VERIFIED, f.payload().algorithm(), actual,
             "decompressed payload; " + f.payload().source()));
@@ -247,8 +260,7 @@ public final class Datasets {
         String actual = Checksums.ofFile(p, f.published().algorithm());
         if (!f.published().matches(actual)) {
           throw new ChecksumMismatchException(p, "file", f.published().algorithm(), f.published().hex(), actual,
-              "corrupt, truncated, or recompressed/another release; DataOptions.verifyChecksums(false) loads it "
-                  + "anyway");
+              "corrupt, truncated, or recompressed/another release; " + NO_VERIFY);
         }
         checks.add(new FileCheck(name, p, ChecksumStatus.VERIFIED, f.published().algorithm(), actual,
             f.published().source()));
@@ -387,9 +399,9 @@ public final class Datasets {
     }
 
     DatasetInfo info(ImageDataset train, ImageDataset val, ImageDataset test) {
-      return new DatasetInfo(id, root, source, List.copyOf(checks), train.height(), train.width(),
+      return new DatasetInfo(id.key(), id, root, source, List.copyOf(checks), train.height(), train.width(),
           train.channels(), train.classNames(), train.countsPerClass(), val.countsPerClass(),
-          test.countsPerClass());
+          test.countsPerClass(), List.of());
     }
   }
 }

@@ -45,6 +45,42 @@ public final class Normalization {
     return new Normalization(mean.clone(), std.clone());
   }
 
+  /**
+   * The per-channel mean and standard deviation of {@code data}'s pixels (in units of pixel / 255), what a model
+   * trained on a user's own images normalizes with: measured on the training split, so that nothing of the
+   * validation or test images leaks into the model. A channel of constant value gets std 1.
+   */
+  public static Normalization measure(ImageDataset data) {
+    int c = data.channels();
+    double[] sum = new double[c];
+    double[] sumSq = new double[c];
+    byte[] image = new byte[data.imageBytes()];
+    for (int i = 0; i < data.size(); i++) {
+      data.copyImage(i, image, 0);
+      long[] s = new long[c];
+      long[] sq = new long[c];
+      for (int k = 0; k < image.length; k++) {
+        int v = image[k] & 0xff;
+        s[k % c] += v;
+        sq[k % c] += (long) v * v;
+      }
+      for (int ch = 0; ch < c; ch++) {
+        sum[ch] += s[ch];
+        sumSq[ch] += sq[ch];
+      }
+    }
+    double n = (double) data.size() * data.height() * data.width();
+    float[] mean = new float[c];
+    float[] std = new float[c];
+    for (int ch = 0; ch < c; ch++) {
+      double m = n == 0 ? 0 : sum[ch] / n;
+      double var = n == 0 ? 0 : Math.max(0, sumSq[ch] / n - m * m);
+      mean[ch] = (float) (m / 255);
+      std[ch] = var > 1e-12 ? (float) (Math.sqrt(var) / 255) : 1f;
+    }
+    return of(mean, std);
+  }
+
   public float[] mean() {
     return mean.clone();
   }

@@ -5,6 +5,8 @@ import dev.spinal.core.model.Model;
 import dev.spinal.core.runtime.OneDnn;
 import dev.spinal.datasets.Augmentations;
 import dev.spinal.datasets.DataOptions;
+import dev.spinal.datasets.DataSource;
+import dev.spinal.datasets.DatasetInfo;
 import dev.spinal.datasets.DatasetId;
 import dev.spinal.datasets.DatasetSplits;
 import dev.spinal.datasets.Datasets;
@@ -85,8 +87,10 @@ public final class Runs {
       throw new IllegalArgumentException(options.runDir() + " already holds a run (config.json);"
           + " use --resume " + options.runDir() + " to continue it, or another --out");
     }
+    // data first: a source that fails to load leaves no config.json that would pass for a run to resume
+    DatasetSplits data = loadData(config);
     writeConfig(config, options.runDir());
-    return run(config, options, loadData(config), null);
+    return run(config, options, data, null);
   }
 
   /**
@@ -119,10 +123,49 @@ public final class Runs {
     return run(config, options, loadData(config), latest);
   }
 
-  /** Loads the configured dataset. */
+  /**
+   * Loads the configured data: the registry dataset ({@code config.dataset()}, checksums verified unless
+   * {@code verifyChecksums} is off), or the user's own files at {@code config.data()}
+   * ({@link DataSource#detect}), split and sized as the config says.
+   */
   public static DatasetSplits loadData(TrainConfig config) {
-    return loadData(config.dataset(), config.dataPath() == null ? null : Path.of(config.dataPath()),
-        config.limit(), config.seed());
+    DataOptions options = dataOptions(config);
+    if (config.data() != null) {
+      return Datasets.load(DataSource.detect(Path.of(config.data())), options);
+    }
+    DatasetId id = DatasetId.fromKey(config.dataset());
+    if (config.channels() > 0 || config.skipBadFiles()) {
+      throw new IllegalArgumentException((config.channels() > 0 ? "--channels" : "--skip-bad-files")
+          + " applies to your own data (--data); " + id + " is loaded as published");
+    }
+    if (config.imageHeight() > 0 && id.kind() != DatasetId.Kind.IMAGE_FOLDER) {
+      throw new IllegalArgumentException("--image-size applies to your own data (--data) and the image-folder"
+          + " datasets (caltech101, bird225, fruits360); " + id + " is stored at its published size");
+    }
+    return Datasets.load(id, options);
+  }
+
+  /** The {@link DataOptions} a config describes (splits, seed, image size, channels, checks, limit, path). */
+  public static DataOptions dataOptions(TrainConfig config) {
+    DataOptions.Builder data = DataOptions.builder()
+        .seed(config.effectiveSplitSeed())
+        .validationFraction(config.validationFraction())
+        .testFraction(config.testFraction())
+        .verifyChecksums(config.verifyChecksums())
+        .skipBadFiles(config.skipBadFiles());
+    if (config.limit() > 0) {
+      data.limit(config.limit());
+    }
+    if (config.dataPath() != null) {
+      data.path(Path.of(config.dataPath()));
+    }
+    if (config.imageHeight() > 0) {
+      data.imageSize(config.imageHeight(), config.imageWidth());
+    }
+    if (config.channels() > 0) {
+      data.channels(config.channels());
+    }
+    return data.build();
   }
 
   /**
@@ -144,7 +187,7 @@ public final class Runs {
   public static Model model(TrainConfig config, ImageDataset train) {
     Backbone backbone = Backbones.resolve(config.backbone(), train.height(), train.width(), train.channels(),
         config.fineTune());
-    Normalization norm = normalization(config);
+    Normalization norm = normalization(config, train);
     return Model.builder()
         .backbone(backbone)
         .head(config.head().create(dev.spinal.core.heads.HeadSpec.builder()
@@ -176,14 +219,24 @@ public final class Runs {
         .augmentation(config.augment() ? Augmentations.mnistPaperTrain() : List.of());
   }
 
-  /** The dataset's normalization (the paper's scripts' values). */
-  public static Normalization normalization(TrainConfig config) {
+  /**
+   * The normalization of a model trained on {@code train}: a registry dataset's is the paper's scripts' values; a
+   * user's own data's is measured on its training split ({@link Normalization#measure}), the same again on
+   * {@code --resume} and export since the split is seeded.
+   */
+  public static Normalization normalization(TrainConfig config, ImageDataset train) {
+    if (config.data() != null) {
+      return Normalization.measure(train);
+    }
     return DatasetId.fromKey(config.dataset()).paperNormalization();
   }
 
   private static TrainResult run(TrainConfig config, Options options, DatasetSplits data, Path resumeFrom) {
     writeMachine(options.runDir());
     ImageDataset train = data.train();
+    log.info("data: {} ({}): {}x{}x{} images, train {}, validation {}, test {}; {} classes: {}",
+        data.info().name(), data.info().source(), train.height(), train.width(), train.channels(), train.size(),
+        data.validation().size(), data.test().size(), train.numClasses(), abbreviate(train.classNames()));
     Model model = model(config, train);
     log.info("backbone: {}, {}", model.backbone().name(), model.backbone().frozen()
         ? "frozen: features computed once and cached" : "trained with the head");
@@ -205,7 +258,7 @@ public final class Runs {
     }
     if (options.exportBase() != null) {
       trainer.callback(new ExportBest(checkpointing, options.exportBase(),
-          result -> exportMetadata(config, model, result, train)));
+          result -> exportMetadata(config, model, result, train, data.info())));
     }
     // result.json and the summary before the signal handler lets a stopping JVM exit
     trainer.callback(new RunSummary(options.runDir(), options.log())).callback(new StopOnSignal());
@@ -247,8 +300,22 @@ public final class Runs {
   /** What an export's {@code assets.extra/spinal.json} says about a run. */
   public static Map<String, Object> exportMetadata(TrainConfig config, Model model, TrainResult result,
       ImageDataset train) {
+    return exportMetadata(config, model, result, train, null);
+  }
+
+  /**
+   * What an export's {@code assets.extra/spinal.json} says about a run: its config, the epoch and accuracies, the
+   * class names (label order, as in {@code classes.txt}), the input and its normalization and, with {@code info},
+   * where the data came from ({@code data}: name, source, path, split sizes, skipped files).
+   */
+  public static Map<String, Object> exportMetadata(TrainConfig config, Model model, TrainResult result,
+      ImageDataset train, DatasetInfo info) {
     Map<String, Object> meta = new LinkedHashMap<>();
     meta.put("config", config);
+    meta.put("classes", train.classNames());
+    if (info != null) {
+      meta.put("data", dataMetadata(info));
+    }
     meta.put("epoch", result.bestEpoch());
     meta.put("validation_accuracy", result.validationAccuracy());
     meta.put("test_accuracy", result.testAccuracy());
@@ -265,6 +332,25 @@ public final class Runs {
       meta.put("backbone_mode", "frozen (features cached while training)");
     }
     return meta;
+  }
+
+  /** The {@code data} entry of spinal.json. */
+  static Map<String, Object> dataMetadata(DatasetInfo info) {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("name", info.name());
+    d.put("registry", info.id() != null);
+    d.put("source", info.source());
+    d.put("path", info.root() == null ? null : info.root().toAbsolutePath().toString());
+    d.put("image_shape", List.of(info.height(), info.width(), info.channels()));
+    d.put("train_images", info.trainSize());
+    d.put("validation_images", info.validationSize());
+    d.put("test_images", info.testSize());
+    d.put("skipped_files", info.skippedFiles().size());
+    return d;
+  }
+
+  private static String abbreviate(List<String> names) {
+    return names.size() <= 10 ? String.join(", ", names) : String.join(", ", names.subList(0, 10)) + ", ...";
   }
 
   private static void checkFineTune(TrainConfig config) {

@@ -12,7 +12,8 @@ import java.util.Objects;
 /**
  * A training run as the command line and {@code --resume} know it, written to {@code config.json} in
  * the run's folder so that {@code --resume} rebuilds the same graph: components are named here by
- * strings and enums ({@code "vgg5"}, {@code PROGRESSIVE}, {@code ADAM}). The typed API
+ * strings and enums ({@code "vgg5"}, {@code PROGRESSIVE}, {@code ADAM}); the data is a registry dataset
+ * ({@code dataset}) or a user's own files ({@code data}, with how they are sized and split). The typed API
  * ({@link Trainer}, {@link dev.spinal.core.model.Model}) takes the components themselves;
  * {@link Runs} turns a config into them. Recipes supply defaults; CLI flags override them.
  *
@@ -26,6 +27,15 @@ public final class TrainConfig {
   private final String dataset;
   private final String dataPath;
   private final int limit;
+  private final String data;
+  private final int imageHeight;
+  private final int imageWidth;
+  private final int channels;
+  private final double validationFraction;
+  private final double testFraction;
+  private final Long splitSeed;
+  private final boolean verifyChecksums;
+  private final boolean skipBadFiles;
   private final String backbone;
   private final HeadKind head;
   private final long width;
@@ -49,6 +59,15 @@ public final class TrainConfig {
     this.dataset = b.dataset;
     this.dataPath = b.dataPath;
     this.limit = b.limit;
+    this.data = b.data;
+    this.imageHeight = b.imageHeight;
+    this.imageWidth = b.imageWidth;
+    this.channels = b.channels;
+    this.validationFraction = b.validationFraction;
+    this.testFraction = b.testFraction;
+    this.splitSeed = b.splitSeed;
+    this.verifyChecksums = b.verifyChecksums;
+    this.skipBadFiles = b.skipBadFiles;
     this.backbone = b.backbone;
     this.head = b.head;
     this.width = b.width;
@@ -79,6 +98,15 @@ public final class TrainConfig {
     b.dataset = dataset;
     b.dataPath = dataPath;
     b.limit = limit;
+    b.data = data;
+    b.imageHeight = imageHeight;
+    b.imageWidth = imageWidth;
+    b.channels = channels;
+    b.validationFraction = validationFraction;
+    b.testFraction = testFraction;
+    b.splitSeed = splitSeed;
+    b.verifyChecksums = verifyChecksums;
+    b.skipBadFiles = skipBadFiles;
     b.backbone = backbone;
     b.head = head;
     b.width = width;
@@ -100,7 +128,10 @@ public final class TrainConfig {
     return b;
   }
 
-  /** Dataset key ({@code fashion-mnist}, {@code emnist-letters}, ...). */
+  /**
+   * Registry dataset key ({@code fashion-mnist}, {@code emnist-letters}, ...), or null when the run trains on a
+   * user's own {@link #data()}.
+   */
   public String dataset() {
     return dataset;
   }
@@ -113,6 +144,57 @@ public final class TrainConfig {
   /** Use only the first N images of each split (0 = all); for quick runs and tests. */
   public int limit() {
     return limit;
+  }
+
+  /** A user's own data (a folder of class sub-folders or of IDX files, a .npz/.npy or a .csv file; see
+   * {@link dev.spinal.datasets.DataSource#detect}), or null for the registry {@link #dataset()}. */
+  public String data() {
+    return data;
+  }
+
+  /** Height a user's images (and image-folder registry datasets) are resized to; 0: the source's own. */
+  public int imageHeight() {
+    return imageHeight;
+  }
+
+  /** Width a user's images are resized to; 0: the source's own. */
+  public int imageWidth() {
+    return imageWidth;
+  }
+
+  /** Channels a user's images are converted to, 1 (grayscale) or 3 (RGB); 0: the source's own. */
+  public int channels() {
+    return channels;
+  }
+
+  /** Fraction of the training images held out (seeded) for validation when the data has no validation split. */
+  public double validationFraction() {
+    return validationFraction;
+  }
+
+  /** Fraction of a user's images held out (seeded, stratified) for test when the data has no test split. */
+  public double testFraction() {
+    return testFraction;
+  }
+
+  /** Seed of the validation and test splits carved from the data, or null for {@link #seed()}. */
+  public Long splitSeed() {
+    return splitSeed;
+  }
+
+  /** Check a registry dataset's files against its published checksums ({@code --no-verify} turns it off). */
+  public boolean verifyChecksums() {
+    return verifyChecksums;
+  }
+
+  /** Leave out (and count) a user's image files that are corrupt or not images, instead of failing. */
+  public boolean skipBadFiles() {
+    return skipBadFiles;
+  }
+
+  /** The seed of the data's splits: {@link #splitSeed()}, else {@link #seed()}. */
+  public long effectiveSplitSeed() {
+    return splitSeed != null ? splitSeed : seed;
   }
 
   /** {@code vgg5}, {@code flatten}, or a backbone SavedModel folder. */
@@ -232,6 +314,15 @@ public final class TrainConfig {
     return Objects.equals(dataset, c.dataset)
         && Objects.equals(dataPath, c.dataPath)
         && limit == c.limit
+        && Objects.equals(data, c.data)
+        && imageHeight == c.imageHeight
+        && imageWidth == c.imageWidth
+        && channels == c.channels
+        && Double.compare(validationFraction, c.validationFraction) == 0
+        && Double.compare(testFraction, c.testFraction) == 0
+        && Objects.equals(splitSeed, c.splitSeed)
+        && verifyChecksums == c.verifyChecksums
+        && skipBadFiles == c.skipBadFiles
         && Objects.equals(backbone, c.backbone)
         && Objects.equals(head, c.head)
         && width == c.width
@@ -254,7 +345,7 @@ public final class TrainConfig {
 
   @Override
   public int hashCode() {
-    return Objects.hash(dataset, dataPath, limit, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augment, keepCheckpoints, fineTune, precision);
+    return Objects.hash(dataset, dataPath, limit, data, imageHeight, imageWidth, channels, validationFraction, testFraction, splitSeed, verifyChecksums, skipBadFiles, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augment, keepCheckpoints, fineTune, precision);
   }
 
   @Override
@@ -263,6 +354,15 @@ public final class TrainConfig {
         + "dataset=" + dataset
         + ", dataPath=" + dataPath
         + ", limit=" + limit
+        + ", data=" + data
+        + ", imageHeight=" + imageHeight
+        + ", imageWidth=" + imageWidth
+        + ", channels=" + channels
+        + ", validationFraction=" + validationFraction
+        + ", testFraction=" + testFraction
+        + ", splitSeed=" + splitSeed
+        + ", verifyChecksums=" + verifyChecksums
+        + ", skipBadFiles=" + skipBadFiles
         + ", backbone=" + backbone
         + ", head=" + head
         + ", width=" + width
@@ -287,14 +387,24 @@ public final class TrainConfig {
   /**
    * Builds a {@link TrainConfig}. Defaults: backbone vgg5, progressive head of width 64 and depth 4,
    * dropout 0.2, no batch norm, Adam at 0.001 (momentum 0.9 for SGD), batches of 64, 10 epochs, a
-   * constant rate, seed 1, no augmentation, 3 checkpoints kept, no fine-tuning, float32. The dataset
-   * is required.
+   * constant rate, seed 1, no augmentation, 3 checkpoints kept, no fine-tuning, float32; data splits: 10 %
+   * validation, 20 % test (where the data has none), seeded by the run's seed; registry checksums verified. A
+   * registry dataset or a user's own data is required.
    */
   @JsonPOJOBuilder(withPrefix = "")
   public static final class Builder {
     private String dataset = null;
     private String dataPath = null;
     private int limit = 0;
+    private String data = null;
+    private int imageHeight = 0;
+    private int imageWidth = 0;
+    private int channels = 0;
+    private double validationFraction = 0.1;
+    private double testFraction = 0.2;
+    private Long splitSeed = null;
+    private boolean verifyChecksums = true;
+    private boolean skipBadFiles = false;
     private String backbone = "vgg5";
     private HeadKind head = HeadKind.PROGRESSIVE;
     private long width = 64;
@@ -331,6 +441,61 @@ public final class TrainConfig {
     /** Use only the first N images of each split (0 = all); for quick runs and tests. */
     public Builder limit(int value) {
       this.limit = value;
+      return this;
+    }
+
+    /** A user's own data (a folder of class sub-folders or of IDX files, a .npz/.npy or a .csv file; see
+   * {@link dev.spinal.datasets.DataSource#detect}), or null for the registry {@link #dataset()}. */
+    public Builder data(String value) {
+      this.data = value;
+      return this;
+    }
+
+    /** Height a user's images (and image-folder registry datasets) are resized to; 0: the source's own. */
+    public Builder imageHeight(int value) {
+      this.imageHeight = value;
+      return this;
+    }
+
+    /** Width a user's images are resized to; 0: the source's own. */
+    public Builder imageWidth(int value) {
+      this.imageWidth = value;
+      return this;
+    }
+
+    /** Channels a user's images are converted to, 1 (grayscale) or 3 (RGB); 0: the source's own. */
+    public Builder channels(int value) {
+      this.channels = value;
+      return this;
+    }
+
+    /** Fraction of the training images held out (seeded) for validation when the data has no validation split. */
+    public Builder validationFraction(double value) {
+      this.validationFraction = value;
+      return this;
+    }
+
+    /** Fraction of a user's images held out (seeded, stratified) for test when the data has no test split. */
+    public Builder testFraction(double value) {
+      this.testFraction = value;
+      return this;
+    }
+
+    /** Seed of the validation and test splits carved from the data, or null for {@link #seed()}. */
+    public Builder splitSeed(Long value) {
+      this.splitSeed = value;
+      return this;
+    }
+
+    /** Check a registry dataset's files against its published checksums ({@code --no-verify} turns it off). */
+    public Builder verifyChecksums(boolean value) {
+      this.verifyChecksums = value;
+      return this;
+    }
+
+    /** Leave out (and count) a user's image files that are corrupt or not images, instead of failing. */
+    public Builder skipBadFiles(boolean value) {
+      this.skipBadFiles = value;
       return this;
     }
 
@@ -444,7 +609,20 @@ public final class TrainConfig {
 
     /** @throws IllegalArgumentException naming the flag of the first bad field */
     public TrainConfig build() {
-      checkArgument(dataset != null && !dataset.isBlank(), "--dataset is required");
+      boolean registry = dataset != null && !dataset.isBlank();
+      boolean own = data != null && !data.isBlank();
+      checkArgument(registry || own, "--dataset or --data is required");
+      checkArgument(!(registry && own), "give --dataset (a registry dataset) or --data (your own files), not both;"
+          + " a registry dataset's files in a folder of yours: --dataset %s --data-path %s", dataset, data);
+      checkArgument(imageHeight >= 0 && imageWidth >= 0, "--image-size must be positive, got %sx%s", imageHeight,
+          imageWidth);
+      checkArgument((imageHeight == 0) == (imageWidth == 0), "--image-size needs both height and width, got %sx%s",
+          imageHeight, imageWidth);
+      checkArgument(channels == 0 || channels == 1 || channels == 3,
+          "--channels must be 1 (grayscale) or 3 (RGB), got %s", channels);
+      checkArgument(validationFraction >= 0 && validationFraction < 1, "--val-fraction must be in [0, 1), got %s",
+          validationFraction);
+      checkArgument(testFraction > 0 && testFraction < 1, "--test-fraction must be in (0, 1), got %s", testFraction);
       checkArgument(backbone != null && !backbone.isBlank(), "--backbone is required");
       checkArgument(head != null, "--head is required");
       checkArgument(optimizer != null, "--optimizer is required");

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -18,6 +19,8 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Reads "one sub-folder per class" image trees (Caltech-101, Bird-225, Fruits-360, torchvision's ImageFolder):
@@ -92,20 +95,46 @@ public final class ImageFolderReader {
 
   /**
    * Decodes and resizes every entry, in parallel on all cores, into an {@link ImageDataset} of
-   * {@code [entries.size(), height, width, 3]}.
+   * {@code [entries.size(), height, width, 3]}; the first file that cannot be decoded fails the load.
    */
   public static ImageDataset load(String name, List<Entry> entries, List<String> classNames, int height,
       int width) {
-    ImageDataset.Builder builder = ImageDataset.builder(name, height, width, 3, classNames, entries.size());
+    return load(name, entries, classNames, height, width, 3, false).dataset();
+  }
+
+  /** What {@link #load(String, List, List, int, int, int, boolean)} decoded, and the files it skipped. */
+  public record Decoded(ImageDataset dataset, List<Path> skipped) {}
+
+  /**
+   * Decodes every entry, in parallel on all cores, into {@code [n, height, width, channels]} ({@code channels} 1:
+   * grayscale, 3: RGB). With {@code skipBadFiles}, a file that is corrupt or not an image is left out and listed in
+   * {@link Decoded#skipped()} (in entry order); without it, the first such file fails the load with an exception
+   * naming it.
+   */
+  public static Decoded load(String name, List<Entry> entries, List<String> classNames, int height, int width,
+      int channels, boolean skipBadFiles) {
+    if (entries.isEmpty()) {
+      throw new DatasetException(name + ": no image files");
+    }
+    ImageDataset.Builder builder = ImageDataset.builder(name, height, width, channels, classNames,
+        entries.size());
     AtomicReference<RuntimeException> failure = new AtomicReference<>();
+    boolean[] bad = new boolean[entries.size()];
+    byte[] blank = new byte[height * width * channels];
     IntStream.range(0, entries.size()).parallel().forEach(i -> {
       if (failure.get() != null) {
         return;
       }
+      Entry e = entries.get(i);
       try {
-        Entry e = entries.get(i);
-        byte[] rgb = decodeRgb(e.file(), height, width);
-        builder.set(i, rgb, 0, e.label());
+        builder.set(i, decode(e.file(), height, width, channels), 0, e.label());
+      } catch (DatasetException ex) {
+        if (!skipBadFiles) {
+          failure.compareAndSet(null, ex);
+          return;
+        }
+        bad[i] = true;
+        builder.set(i, blank, 0, 0); // a placeholder the view below leaves out
       } catch (RuntimeException ex) {
         failure.compareAndSet(null, ex);
       }
@@ -113,7 +142,52 @@ public final class ImageFolderReader {
     if (failure.get() != null) {
       throw failure.get();
     }
-    return builder.build();
+    ImageDataset all = builder.build();
+    List<Path> skipped = new ArrayList<>();
+    int[] kept = IntStream.range(0, entries.size()).filter(i -> !bad[i]).toArray();
+    for (int i = 0; i < entries.size(); i++) {
+      if (bad[i]) {
+        skipped.add(entries.get(i).file());
+      }
+    }
+    return new Decoded(skipped.isEmpty() ? all : all.subset(name, kept), List.copyOf(skipped));
+  }
+
+  /**
+   * Decodes one image file and resizes it to {@code [height, width, channels]} HWC uint8: converted to RGB first
+   * (see the class comment), resized, then to luma for {@code channels == 1}.
+   */
+  public static byte[] decode(Path file, int height, int width, int channels) {
+    if (channels != 1 && channels != 3) {
+      throw new IllegalArgumentException("channels must be 1 (grayscale) or 3 (RGB), got " + channels);
+    }
+    return Pixels.convert(decodeRgb(file, height, width), height, width, 3, channels);
+  }
+
+  /**
+   * The {@code [height, width]} of an image file, read from its header without decoding the pixels.
+   *
+   * @throws DatasetException naming the file if no decoder recognises it
+   */
+  public static int[] size(Path file) {
+    try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+      Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+      if (readers == null || !readers.hasNext()) {
+        throw new DatasetException(file, "not an image (no JPEG/PNG/BMP/GIF decoder recognises it)");
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        return new int[] {reader.getHeight(0), reader.getWidth(0)};
+      } finally {
+        reader.dispose();
+      }
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof DatasetException d) {
+        throw d;
+      }
+      throw new DatasetException(file, "corrupt image: " + rootMessage(e), e);
+    }
   }
 
   /** Decodes one image file to RGB and resizes it: HWC uint8 {@code [height, width, 3]}. */

@@ -15,8 +15,8 @@ import java.util.zip.ZipOutputStream;
 /**
  * Writes NumPy {@code .npz} archives: a zip of {@code NAME.npy} entries (format version 1.0,
  * little-endian, C order), readable by {@code numpy.load(path)[NAME]}. Names may contain {@code /}.
- * Only what the peer checks need: float32, float64 and int32 arrays of any shape (a scalar is shape
- * {@code []}).
+ * Float32, float64, int32, int64 and uint8 arrays of any shape (a scalar is shape {@code []}), or any dtype
+ * with {@link #putRaw} (for files that test readers).
  */
 public final class NpzWriter implements AutoCloseable {
 
@@ -57,6 +57,22 @@ public final class NpzWriter implements AutoCloseable {
     ByteBuffer data = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
     data.asLongBuffer().put(values);
     put(name, "<i8", shape, data.array());
+  }
+
+  /** A {@code |u1} (uint8) array, e.g. images {@code [n, h, w]} or {@code [n, h, w, c]}. */
+  public void putUnsignedBytes(String name, long[] shape, byte[] values) throws IOException {
+    checkSize(name, shape, values.length);
+    put(name, "|u1", shape, values.clone());
+  }
+
+  /** An array of NumPy dtype {@code descr} (e.g. {@code <i2}) whose values are {@code data}, written as given. */
+  public void putRaw(String name, String descr, long[] shape, byte[] data) throws IOException {
+    put(name, descr, shape, data);
+  }
+
+  /** Writes one {@code .npy} file (format 1.0) of dtype {@code descr} holding {@code data} as given. */
+  public static void writeNpy(Path file, String descr, long[] shape, byte[] data) throws IOException {
+    Files.write(file, npy(descr, shape, data));
   }
 
   private static void checkSize(String name, long[] shape, int length) {
