@@ -36,6 +36,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       BenchCommand.class,
       TransferBenchCommand.class,
       PeersCommand.class,
+      CompletionCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class SpinalCli {

@@ -68,7 +68,7 @@ class HelpTest {
     // a floor, not the list: commands may be added, but these must not disappear from the walk
     assertThat(commandPaths().map(p -> String.join(" ", p))).contains("", "train", "eval", "predict", "inspect",
         "export", "params", "grad-check", "grad-flow", "data", "data list", "data fetch", "data inspect", "bench",
-        "transfer-bench", "peers", "peers parity", "peers bench", "peers levers", "help");
+        "transfer-bench", "peers", "peers parity", "peers bench", "peers levers", "completion", "help");
   }
 
   @ParameterizedTest(name = "spinal {0} --help / -h")
