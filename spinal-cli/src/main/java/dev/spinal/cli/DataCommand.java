@@ -11,12 +11,7 @@ import picocli.CommandLine.Parameters;
 /** {@code spinal data list|fetch|inspect}. */
 @Command(name = "data", description = "The datasets: list them, fetch one into the cache, inspect a copy.",
     subcommands = {DataCommand.ListData.class, DataCommand.Fetch.class, DataCommand.Inspect.class})
-final class DataCommand implements Runnable {
-
-  @Override
-  public void run() {
-    picocli.CommandLine.usage(this, System.out);
-  }
+final class DataCommand {
 
   @Command(name = "list", description = "The known datasets and where they come from.")
   static final class ListData implements Callable<Integer> {
@@ -29,8 +24,10 @@ final class DataCommand implements Runnable {
 
   @Command(name = "fetch", description = "Find or download a dataset into the cache, verifying checksums.")
   static final class Fetch implements Callable<Integer> {
-    @Parameters(index = "0") String name;
-    @Option(names = "--cache", description = "Cache folder (default $SPINAL_DATA or ~/.cache/spinal/datasets).")
+    @Parameters(index = "0", paramLabel = "DATASET", completionCandidates = Choices.DatasetKeys.class,
+        description = "Dataset: ${COMPLETION-CANDIDATES}.")
+    String name;
+    @Option(names = "--cache", paramLabel = "DIR", description = "Cache folder. Default: ~/.cache/spinal/datasets, or $SPINAL_DATA when set.")
     Path cache;
 
     @Override
@@ -46,8 +43,12 @@ final class DataCommand implements Runnable {
 
   @Command(name = "inspect", description = "Counts, shapes, classes and checksum status of a dataset copy.")
   static final class Inspect implements Callable<Integer> {
-    @Parameters(index = "0") String name;
-    @Option(names = "--data-path") Path path;
+    @Parameters(index = "0", paramLabel = "DATASET", completionCandidates = Choices.DatasetKeys.class,
+        description = "Dataset: ${COMPLETION-CANDIDATES}.")
+    String name;
+    @Option(names = "--data-path", paramLabel = "DIR", description = "Folder holding the dataset's files. Default: found in the"
+        + " cache, the system's folders, else downloaded.")
+    Path path;
 
     @Override
     public Integer call() {

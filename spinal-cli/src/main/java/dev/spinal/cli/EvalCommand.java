@@ -15,14 +15,25 @@ import picocli.CommandLine.Option;
 @Command(name = "eval", description = "Accuracy of an exported SavedModel on a dataset split.")
 final class EvalCommand implements Callable<Integer> {
 
-  @Option(names = "--model", required = true, description = "Export folder (BASE or BASE/<version>).")
+  @Option(names = "--model", paramLabel = "DIR", required = true, description = "Export folder: BASE/<version>, or BASE for its"
+      + " highest version.")
   Path model;
 
-  @Option(names = "--dataset", required = true) String dataset;
-  @Option(names = "--data-path") Path dataPath;
-  @Option(names = "--split", defaultValue = "test", description = "train, validation or test.") String split;
-  @Option(names = "--limit", defaultValue = "0") int limit;
-  @Option(names = "--seed", defaultValue = "1", description = "Seed of the validation split.") long seed;
+  @Option(names = "--dataset", paramLabel = "DATASET", required = true, completionCandidates = Choices.DatasetKeys.class,
+      description = "Dataset: ${COMPLETION-CANDIDATES}.")
+  String dataset;
+  @Option(names = "--data-path", paramLabel = "DIR", description = "Folder holding the dataset's files. Default: found in the cache,"
+      + " the system's folders, else downloaded.")
+  Path dataPath;
+  @Option(names = "--split", paramLabel = "SPLIT", defaultValue = "test", converter = Choices.SplitName.class,
+      completionCandidates = Choices.SplitName.class, description = "Split: ${COMPLETION-CANDIDATES}.")
+  String split;
+  @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Use only the first N images of each split"
+      + " (0: all; give the run's --limit to see its splits).")
+  int limit;
+  @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed that carves the validation split from the"
+      + " training set (give the run's --seed to see its split).")
+  long seed;
 
   @Override
   public Integer call() throws Exception {

@@ -20,9 +20,14 @@ import picocli.CommandLine.Option;
 @Command(name = "export", description = "Export a run's best checkpoint to BASE/<next version>/ for TF Serving.")
 final class ExportCommand implements Callable<Integer> {
 
-  @Option(names = "--run", required = true, description = "The run folder (spinal train --out).") Path run;
-  @Option(names = "--checkpoint", description = "A checkpoint folder (default: RUN/checkpoints/best).") Path checkpoint;
-  @Option(names = "--out", required = true, description = "Export base folder.") Path out;
+  @Option(names = "--run", paramLabel = "DIR", required = true, description = "The run folder (what spinal train --out wrote).")
+  Path run;
+  @Option(names = "--checkpoint", paramLabel = "DIR", description = "The checkpoint folder to export. Default: RUN/checkpoints/best"
+      + " (the epoch with the best validation accuracy).")
+  Path checkpoint;
+  @Option(names = "--out", paramLabel = "BASE", required = true, description = "Export base folder: the model goes to"
+      + " OUT/<next version>/; an existing version is never overwritten.")
+  Path out;
 
   @Override
   public Integer call() throws Exception {

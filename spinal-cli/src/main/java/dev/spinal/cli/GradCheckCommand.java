@@ -11,21 +11,31 @@ import org.tensorflow.ndarray.Shape;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code spinal gradcheck}: symbolic vs finite-difference gradients of a head, through the loss. */
-@Command(name = "gradcheck", description = "Check a head's gradients (float64, through the loss) against finite"
-    + " differences; exit 1 if any relative error exceeds --tolerance.")
+/** {@code spinal grad-check}: symbolic vs finite-difference gradients of a head, through the loss. */
+@Command(name = "grad-check", description = "Check a head's gradients (float64, through"
+    + " the loss, on a random batch) against finite differences; exit 1 if any relative error exceeds"
+    + " --tolerance.")
 final class GradCheckCommand implements Callable<Integer> {
 
-  @Option(names = "--head", defaultValue = "progressive") String head;
-  @Option(names = "--input-size", defaultValue = "8") long inputSize;
-  @Option(names = "--width", defaultValue = "4") long width;
-  @Option(names = "--depth", defaultValue = "4") int depth;
-  @Option(names = "--classes", defaultValue = "3") int classes;
-  @Option(names = "--batch-norm") boolean batchNorm;
-  @Option(names = "--dropout", defaultValue = "0.2") double dropout;
-  @Option(names = "--activation", defaultValue = "relu") String activation;
-  @Option(names = "--batch", defaultValue = "5") int batch;
-  @Option(names = "--tolerance", defaultValue = "1e-6") double tolerance;
+  @Option(names = "--head", paramLabel = "HEAD", defaultValue = "progressive", converter = Choices.HeadName.class,
+      completionCandidates = Choices.HeadName.class, description = "Head: ${COMPLETION-CANDIDATES}.")
+  String head;
+  @Option(names = "--input-size", defaultValue = "8", description = "Size of the random feature vectors.")
+  long inputSize;
+  @Option(names = "--width", defaultValue = "4", description = "Width of each hidden layer.") long width;
+  @Option(names = "--depth", defaultValue = "4", description = "Hidden layers.") int depth;
+  @Option(names = "--classes", defaultValue = "3", description = "Classes (outputs) of the head.") int classes;
+  @Option(names = "--batch-norm", description = "Linear->BatchNorm->act in each layer (batch statistics).")
+  boolean batchNorm;
+  @Option(names = "--dropout", defaultValue = "0.2", description = "Dropout rate (its mask is a function of the"
+      + " seed, the same in every evaluation).")
+  double dropout;
+  @Option(names = "--activation", paramLabel = "ACTIVATION", defaultValue = "relu", converter = Choices.ActivationName.class,
+      completionCandidates = Choices.ActivationName.class, description = "Activation: ${COMPLETION-CANDIDATES}.")
+  String activation;
+  @Option(names = "--batch", defaultValue = "5", description = "Examples in the random batch.") int batch;
+  @Option(names = "--tolerance", defaultValue = "1e-6", description = "Largest relative error that passes.")
+  double tolerance;
 
   @Override
   public Integer call() {

@@ -9,17 +9,20 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code spinal gradflow}: per-layer gradient norms of the three heads at initialization. */
-@Command(name = "gradflow", description = "Per-layer weight-gradient norms of the three heads on a random batch,"
-    + " at initialization: the gradient-highway measurement.")
+/** {@code spinal grad-flow}: per-layer gradient norms of the three heads at initialization. */
+@Command(name = "grad-flow", description = "Per-layer weight-gradient norms of the three"
+    + " heads on a random batch, at initialization: the gradient-highway measurement.")
 final class GradFlowCommand implements Callable<Integer> {
 
-  @Option(names = "--depth", defaultValue = "16") int depth;
-  @Option(names = "--width", defaultValue = "32") long width;
-  @Option(names = "--input-size", defaultValue = "64") int inputSize;
-  @Option(names = "--activation", defaultValue = "sigmoid") String activation;
-  @Option(names = "--batch", defaultValue = "64") int batch;
-  @Option(names = "--seed", defaultValue = "5") long seed;
+  @Option(names = "--depth", defaultValue = "16", description = "Hidden layers of each head.") int depth;
+  @Option(names = "--width", defaultValue = "32", description = "Width of each hidden layer.") long width;
+  @Option(names = "--input-size", defaultValue = "64", description = "Size of the random feature vectors.")
+  int inputSize;
+  @Option(names = "--activation", paramLabel = "ACTIVATION", defaultValue = "sigmoid", converter = Choices.ActivationName.class,
+      completionCandidates = Choices.ActivationName.class, description = "Activation: ${COMPLETION-CANDIDATES}.")
+  String activation;
+  @Option(names = "--batch", defaultValue = "64", description = "Examples in the random batch.") int batch;
+  @Option(names = "--seed", defaultValue = "5", description = "Seed of the weights and of the batch.") long seed;
 
   @Override
   public Integer call() {

@@ -15,7 +15,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "inspect", description = "Show an exported SavedModel's signatures, shapes, classes and ops.")
 final class InspectCommand implements Callable<Integer> {
 
-  @Parameters(index = "0", description = "Export folder (BASE or BASE/<version>).") Path dir;
+  @Parameters(index = "0", paramLabel = "MODEL", description = "Export folder: BASE/<version>, or BASE for its"
+      + " highest version.")
+  Path dir;
 
   @Override
   public Integer call() throws Exception {

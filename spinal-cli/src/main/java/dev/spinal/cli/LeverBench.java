@@ -38,8 +38,10 @@ import picocli.CommandLine.Option;
     description = "Training images/s under session-config variants (interleaved rounds, medians).")
 final class LeverBench implements Callable<Integer> {
 
-  @Option(names = "--rounds", defaultValue = "3") int rounds;
-  @Option(names = "--vgg-steps", defaultValue = "12") int vggSteps;
+  @Option(names = "--rounds", defaultValue = "3", description = "Interleaved rounds over all variants.")
+  int rounds;
+  @Option(names = "--vgg-steps", defaultValue = "12", description = "Timed VGG-5 steps at batch 64.")
+  int vggSteps;
   @Option(names = "--head-steps", defaultValue = "12", description = "Head-alone steps at batch 256.")
   int headSteps;
   @Option(names = "--variants", split = ",",

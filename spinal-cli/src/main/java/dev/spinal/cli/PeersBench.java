@@ -42,18 +42,30 @@ final class PeersBench implements Callable<Integer> {
 
   @Option(names = "--threads", defaultValue = "2", description = "Intra-op threads.") int threads;
   @Option(names = "--inter-threads", defaultValue = "2", description = "Inter-op threads.") int interThreads;
-  @Option(names = "--vgg-steps", defaultValue = "15") int vggSteps;
-  @Option(names = "--head16-steps", defaultValue = "100") int head16Steps;
-  @Option(names = "--head256-steps", defaultValue = "15") int head256Steps;
-  @Option(names = "--latency-calls", defaultValue = "1000") int latencyCalls;
+  @Option(names = "--vgg-steps", defaultValue = "15", description = "Timed VGG-5 training steps (batch 64).")
+  int vggSteps;
+  @Option(names = "--head16-steps", defaultValue = "100", description = "Timed head-alone training steps at"
+      + " batch 16.")
+  int head16Steps;
+  @Option(names = "--head256-steps", defaultValue = "15", description = "Timed head-alone training steps at"
+      + " batch 256.")
+  int head256Steps;
+  @Option(names = "--latency-calls", defaultValue = "1000", description = "Timed batch-1 calls of the exported"
+      + " model (after " + LATENCY_WARMUP + " untimed ones).")
+  int latencyCalls;
 
   /** Untimed calls before the latency is timed; the same in the peers' bench_peer.py. */
   static final int LATENCY_WARMUP = 100;
-  @Option(names = "--infer256-calls", defaultValue = "8") int infer256Calls;
-  @Option(names = "--warmup", defaultValue = "3") int warmup;
-  @Option(names = "--rows", defaultValue = "all", description = "all, train or infer: the training rows (with"
-      + " the MatMul ceiling) or the inference rows only, so that each can run in a process with its own oneDNN"
-      + " setting.")
+  @Option(names = "--infer256-calls", defaultValue = "8", description = "Timed batch-256 calls of the exported"
+      + " model.")
+  int infer256Calls;
+  @Option(names = "--warmup", defaultValue = "3", description = "Untimed training steps before each timing"
+      + " (three times as many for the batch-16 head).")
+  int warmup;
+  @Option(names = "--rows", defaultValue = "all", paramLabel = "ROWS", converter = Choices.BenchRows.class,
+      completionCandidates = Choices.BenchRows.class, description = "${COMPLETION-CANDIDATES}: the training rows"
+      + " (with the MatMul ceiling) or the inference rows only, so that each can run in a process with its own"
+      + " oneDNN setting.")
   String rows;
 
   @Override
@@ -61,7 +73,7 @@ final class PeersBench implements Callable<Integer> {
     var session = SpinalSpeed.threads(threads, interThreads);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("framework", "spinal");
-    out.put("version", "TensorFlow Java 1.1.0 / TF " + org.tensorflow.TensorFlow.version());
+    out.put("version", "TensorFlow Java " + Versions.tensorFlowJava() + " / TF " + Versions.tensorFlowNative());
     out.put("intra_op_threads", threads);
     out.put("inter_op_threads", interThreads);
 

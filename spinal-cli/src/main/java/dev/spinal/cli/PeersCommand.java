@@ -16,15 +16,10 @@ import picocli.CommandLine.Option;
  * measures Spinal's speed rows; {@code levers} measures training speed under session-config variants.
  * Runnable on its own through {@link #main}.
  */
-@Command(name = "peers", mixinStandardHelpOptions = true,
+@Command(name = "peers", mixinStandardHelpOptions = true, versionProvider = Versions.class,
     description = "Spinal's side of the PyTorch/Keras peer comparison (benchmarks/peers/).",
     subcommands = {PeersCommand.Parity.class, PeersBench.class, LeverBench.class})
-public final class PeersCommand implements Runnable {
-
-  @Override
-  public void run() {
-    CommandLine.usage(this, System.out);
-  }
+public final class PeersCommand {
 
   /** {@code peers parity --out DIR}: one folder per case (see {@link ParityExport}). */
   @Command(name = "parity", mixinStandardHelpOptions = true,
@@ -33,12 +28,14 @@ public final class PeersCommand implements Runnable {
   static final class Parity implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output folder.") Path out;
     @Option(names = "--batch", defaultValue = "4", description = "Batch size.") int batch;
-    @Option(names = "--case", description = "Only this case (progressive, spinal, dense, progressive-bn).")
+    @Option(names = "--case", description = "Only this case (progressive, spinal, dense, progressive-bn)."
+        + " Default: all.")
     String only;
     @Option(names = "--seed-offset", defaultValue = "0",
         description = "Added to every case's seed (other weights and batches, for robustness sweeps).")
     long seedOffset;
-    @Option(names = "--probe", split = ",", description = "Also export values and loss gradients of"
+    @Option(names = "--probe", split = ",", paramLabel = "OP",
+        showDefaultValue = CommandLine.Help.Visibility.NEVER, description = "Also export values and loss gradients of"
         + " these ops' outputs (debugging a gradient mismatch), e.g. vgg5/MaxPool.")
     List<String> probes = List.of();
 

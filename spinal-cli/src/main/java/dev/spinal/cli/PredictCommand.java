@@ -11,6 +11,7 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.types.TFloat32;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Help;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -19,13 +20,26 @@ import picocli.CommandLine.Parameters;
     + " or with --dataset the accuracy on a split (as `spinal eval`).")
 final class PredictCommand implements Callable<Integer> {
 
-  @Option(names = "--model", required = true) Path model;
-  @Option(names = "--dataset") String dataset;
-  @Option(names = "--data-path") Path dataPath;
-  @Option(names = "--split", defaultValue = "test") String split;
-  @Option(names = "--limit", defaultValue = "0") int limit;
-  @Option(names = "--top", defaultValue = "3", description = "Classes to show per image.") int top;
-  @Parameters(arity = "0..*", description = "Image files.") List<Path> images = List.of();
+  @Option(names = "--model", paramLabel = "DIR", required = true, description = "Export folder: BASE/<version>, or BASE for its"
+      + " highest version.")
+  Path model;
+  @Option(names = "--dataset", paramLabel = "DATASET", completionCandidates = Choices.DatasetKeys.class, description = "Instead of image"
+      + " files: the accuracy on this dataset's --split, as spinal eval (${COMPLETION-CANDIDATES}).")
+  String dataset;
+  @Option(names = "--data-path", paramLabel = "DIR", description = "With --dataset: folder holding its files. Default: found in the"
+      + " cache, the system's folders, else downloaded.")
+  Path dataPath;
+  @Option(names = "--split", paramLabel = "SPLIT", defaultValue = "test", converter = Choices.SplitName.class,
+      completionCandidates = Choices.SplitName.class, description = "With --dataset: ${COMPLETION-CANDIDATES}.")
+  String split;
+  @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "With --dataset: only the first N images of each"
+      + " split (0: all).")
+  int limit;
+  @Option(names = "--top", paramLabel = "K", defaultValue = "3", description = "Classes to show per image, most probable first.")
+  int top;
+  @Parameters(arity = "0..*", paramLabel = "IMAGE", showDefaultValue = Help.Visibility.NEVER, description = "Image files (PNG, JPEG, BMP, GIF), resized to"
+      + " the model's input.")
+  List<Path> images = List.of();
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

@@ -1,18 +1,27 @@
 package dev.spinal.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The {@code spinal} command line. Errors are one line on stderr and a non-zero exit code;
- * {@code --verbose} adds the stack trace.
+ * The {@code spinal} command line. Every command answers {@code --help}/{@code -h} (the standard
+ * help options are inherited by the whole tree) and shows each option's default. Exit codes: 0 done,
+ * 1 the command failed (one line on stderr; {@code --verbose} adds the stack trace), 2 the command
+ * line is wrong (unknown command or option, with suggestions; a bad value, naming the option and the
+ * accepted values; no command given, with the usage).
  */
 @Command(
     name = "spinal",
     mixinStandardHelpOptions = true,
-    version = "spinal 0.1.0 (TensorFlow Java 1.1.0)",
+    scope = CommandLine.ScopeType.INHERIT,
+    showDefaultValues = true,
+    versionProvider = Versions.class,
     description = "Build, train, check and export ProgressiveSpinalNet classifier heads on TensorFlow.",
     subcommands = {
       TrainCommand.class,
@@ -26,28 +35,33 @@ import picocli.CommandLine.Option;
       DataCommand.class,
       BenchCommand.class,
       TransferBenchCommand.class,
-      dev.spinal.cli.PeersCommand.class,
+      PeersCommand.class,
+      CompletionCommand.class,
       CommandLine.HelpCommand.class
     })
-public final class SpinalCli implements Runnable {
+public final class SpinalCli {
 
-  @Option(names = "--verbose", description = "Print stack traces on errors and log op placement.",
-      scope = CommandLine.ScopeType.INHERIT)
+  @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+      description = "Stack traces on errors, TensorFlow's native log lines (through ./spinal) and, in train,"
+          + " op placement.")
   boolean verbose;
 
-  @Override
-  public void run() {
-    CommandLine.usage(this, System.out);
-  }
-
+  /** The command tree with Spinal's error handling; {@link #main} executes it. */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new SpinalCli());
+    // set here, not in the annotation, which the subcommands would inherit
+    cli.getCommandSpec().usageMessage().footer("", "Run 'spinal COMMAND --help' for a command's options.");
+    TrainHelp.addRecipeSection(cli.getSubcommands().get("train"));
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
+    cli.setExecutionStrategy(parseResult -> {
+      rejectUnmatched(parseResult);
+      return new CommandLine.RunLast().execute(parseResult);
+    });
+    cli.setParameterExceptionHandler(SpinalCli::usageError);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       PrintWriter err = commandLine.getErr();
-      boolean verbose = parseResult.matchedOption("--verbose") != null
-          || parseResult.subcommand() != null && hasVerbose(parseResult.subcommand());
       err.println("spinal: error: " + oneLine(e));
-      if (verbose) {
+      if (hasVerbose(parseResult)) {
         e.printStackTrace(err);
       }
       err.flush();
@@ -56,9 +70,65 @@ public final class SpinalCli implements Runnable {
     return cli;
   }
 
-  private static boolean hasVerbose(CommandLine.ParseResult result) {
-    return result.matchedOption("--verbose") != null
-        || result.subcommand() != null && hasVerbose(result.subcommand());
+  /**
+   * picocli lets unmatched words pass when help is asked for ({@code spinal ablate --help} would
+   * print the top-level usage and exit 0): an unknown command or option is an error either way.
+   */
+  private static void rejectUnmatched(ParseResult result) {
+    for (ParseResult r = result; r != null; r = r.subcommand()) {
+      if (!r.unmatched().isEmpty()) {
+        throw new UnmatchedArgumentException(r.commandSpec().commandLine(), r.unmatched());
+      }
+    }
+  }
+
+  /**
+   * A wrong command line: the message (picocli's names the option), picocli's suggestions for a
+   * misspelt option or command, and where to read more; exit 2. Without a command, the usage.
+   */
+  private static int usageError(ParameterException e, String[] args) {
+    CommandLine cmd = e.getCommandLine();
+    PrintWriter err = cmd.getErr();
+    String name = cmd.getCommandSpec().qualifiedName();
+    String of = cmd.getCommandSpec().parent() == null ? "" : " of '" + name + "'";
+    boolean hasCommands = !cmd.getSubcommands().isEmpty();
+    if (hasCommands && e.getMessage().startsWith("Missing required subcommand")) {
+      err.println("spinal: error: no command given" + (of.isEmpty() ? "" : " to '" + name + "'"));
+      cmd.usage(err);
+    } else if (hasCommands && e instanceof UnmatchedArgumentException u && !u.isUnknownOption()
+        && !u.getUnmatched().isEmpty()) {
+      err.println("spinal: error: unknown command '" + u.getUnmatched().get(0) + "'" + of);
+      List<String> suggestions = u.getSuggestions();
+      if (!suggestions.isEmpty()) {
+        err.println("Did you mean: " + String.join(", ", suggestions) + "?");
+      } else {
+        err.println("The commands: " + String.join(", ", visibleCommands(cmd)) + ".");
+      }
+      err.println("Run '" + name + " --help' for what each one does.");
+    } else {
+      err.println("spinal: error: " + e.getMessage());
+      UnmatchedArgumentException.printSuggestions(e, err);
+      err.println("Run '" + name + " --help' for the options.");
+    }
+    err.flush();
+    return cmd.getCommandSpec().exitCodeOnInvalidInput();
+  }
+
+  private static List<String> visibleCommands(CommandLine cmd) {
+    return cmd.getSubcommands().entrySet().stream()
+        .filter(e -> e.getKey().equals(e.getValue().getCommandName()))
+        .filter(e -> !e.getValue().getCommandSpec().usageMessage().hidden())
+        .map(java.util.Map.Entry::getKey)
+        .toList();
+  }
+
+  private static boolean hasVerbose(ParseResult result) {
+    for (ParseResult r = result; r != null; r = r.subcommand()) {
+      if (r.matchedOption("--verbose") != null) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String oneLine(Throwable e) {

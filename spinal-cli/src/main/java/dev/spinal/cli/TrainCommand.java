@@ -13,72 +13,104 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code spinal train}: a recipe or explicit settings, flags overriding the recipe's. */
-@Command(name = "train", description = {
-    "Train a head on a backbone; writes config.json, metrics.jsonl, tensorboard/, checkpoints/ and result.json"
-        + " to --out.",
-    "Recipes (--recipe): mnist-fc, emnist-digits-vgg5, emnist-letters-vgg5, qmnist-vgg5, kmnist-vgg5,"
-        + " bird225-wrn101, fruits360-wrn101, stl10-wrn101, caltech101-wrn101, fashion-mnist-vgg5."})
+/**
+ * {@code spinal train}: a recipe or explicit settings, flags overriding the recipe's. The options
+ * have no default value of their own (an option left out keeps the recipe's value); their
+ * descriptions show the built-in defaults through {@link TrainHelp}, which also lists the recipes.
+ */
+@Command(name = "train", resourceBundle = "dev.spinal.cli.TrainHelp", description = {
+    "Train a head on a backbone, from a recipe or your own settings, into a run folder.",
+    "The run folder (--out) gets config.json, metrics.jsonl, tensorboard/, checkpoints/ and result.json.",
+    "Give --recipe NAME (a row of the paper's table, listed below) or --dataset with the settings to change."
+        + " Default values below read 'recipe's, else X': the recipe's value, else X without --recipe."})
 final class TrainCommand implements Callable<Integer> {
 
-  @Option(names = "--recipe", description = "A row of the paper's table (see above).")
+  @Option(names = "--recipe", paramLabel = "RECIPE", converter = Choices.RecipeName.class, completionCandidates = Choices.RecipeName.class,
+      description = "A row of the paper's table (see Recipes below); the other options override its values.")
   String recipe;
 
-  @Option(names = "--dataset", description = "Dataset key, e.g. fashion-mnist, mnist, emnist-letters.")
+  @Option(names = "--dataset", paramLabel = "DATASET", completionCandidates = Choices.DatasetKeys.class,
+      description = "Dataset: ${COMPLETION-CANDIDATES}. Default: the recipe's; required without --recipe.")
   String dataset;
 
-  @Option(names = "--data-path", description = "Folder holding the dataset's files (else: cache, system, download).")
+  @Option(names = "--data-path", paramLabel = "DIR", description = "Folder holding the dataset's files. Default: found in the cache,"
+      + " the system's folders, else downloaded.")
   Path dataPath;
 
-  @Option(names = "--limit", description = "Use only the first N images of each split (0 = all).")
+  @Option(names = "--limit", paramLabel = "N", description = "Use only the first N images of each split (0: all)."
+      + " Default: recipe's, else ${bundle:default.limit}.")
   Integer limit;
 
-  @Option(names = "--backbone", description = "vgg5, flatten, or a backbone SavedModel folder.")
+  @Option(names = "--backbone", paramLabel = "BACKBONE", description = "vgg5, flatten, or a backbone SavedModel folder."
+      + " Default: recipe's, else ${bundle:default.backbone}.")
   String backbone;
 
-  @Option(names = "--head", description = "progressive (default), spinal or dense.")
+  @Option(names = "--head", paramLabel = "HEAD", converter = Choices.HeadName.class, completionCandidates = Choices.HeadName.class,
+      description = "Head: ${COMPLETION-CANDIDATES}. Default: recipe's, else ${bundle:default.head}.")
   String head;
 
-  @Option(names = "--width") Long width;
-  @Option(names = "--depth") Integer depth;
-  @Option(names = "--dropout") Double dropout;
-  @Option(names = "--batch-norm", description = "Linear->BatchNorm->act in each head layer.") Boolean batchNorm;
-  @Option(names = "--optimizer", description = "sgd (with momentum) or adam.") String optimizer;
-  @Option(names = "--lr") Double lr;
-  @Option(names = "--momentum") Double momentum;
-  @Option(names = "--batch") Integer batch;
-  @Option(names = "--epochs") Integer epochs;
-  @Option(names = "--max-steps", description = "End training after this many steps in all, even within an"
-      + " epoch (0 = no budget); the cosine schedule decays over them.") Long maxSteps;
-  @Option(names = "--schedule", description = "constant, plateau-cube (the scripts' rule), step:STEP:GAMMA or cosine"
-      + " (decay to ~0 over the run's steps).")
+  @Option(names = "--width", paramLabel = "N", description = "Width of each hidden layer of the head."
+      + " Default: recipe's, else ${bundle:default.width}.") Long width;
+  @Option(names = "--depth", paramLabel = "N", description = "Hidden layers of the head."
+      + " Default: recipe's, else ${bundle:default.depth}.") Integer depth;
+  @Option(names = "--dropout", paramLabel = "RATE", description = "Dropout rate on the features, in [0, 1)."
+      + " Default: recipe's, else ${bundle:default.dropout}.") Double dropout;
+  @Option(names = "--batch-norm", description = "Linear->BatchNorm->act in each head layer (--batch-norm=false:"
+      + " off). Default: recipe's, else ${bundle:default.batch-norm}.") Boolean batchNorm;
+  @Option(names = "--optimizer", paramLabel = "OPTIMIZER", converter = Choices.OptimizerName.class,
+      completionCandidates = Choices.OptimizerName.class, description = "sgd (with momentum) or adam."
+      + " Default: recipe's, else ${bundle:default.optimizer}.") String optimizer;
+  @Option(names = "--lr", paramLabel = "RATE", description = "Base learning rate. Default: recipe's, else ${bundle:default.lr}.")
+  Double lr;
+  @Option(names = "--momentum", paramLabel = "MOMENTUM", description = "Momentum of sgd, in [0, 1)."
+      + " Default: recipe's, else ${bundle:default.momentum}.") Double momentum;
+  @Option(names = "--batch", paramLabel = "N", description = "Training batch size. Default: recipe's, else ${bundle:default.batch}.")
+  Integer batch;
+  @Option(names = "--epochs", paramLabel = "N", description = "Epochs to train. Default: recipe's, else ${bundle:default.epochs}.")
+  Integer epochs;
+  @Option(names = "--max-steps", paramLabel = "N", description = "End training after this many steps in all, even"
+      + " within an epoch (0: no budget); the cosine schedule decays over them."
+      + " Default: recipe's, else ${bundle:default.max-steps}.") Long maxSteps;
+  @Option(names = "--schedule", paramLabel = "SCHEDULE", converter = Choices.ScheduleText.class,
+      completionCandidates = Choices.ScheduleText.class, description = "Learning rate: constant, plateau-cube"
+      + " (the paper's scripts' rule), step:STEP:GAMMA (times GAMMA every STEP epochs) or cosine (decays to ~0"
+      + " over the run's steps). Default: recipe's, else ${bundle:default.schedule}.")
   String schedule;
-  @Option(names = "--seed") Long seed;
-  @Option(names = "--augment", description = "The paper's training augmentation (rotation + perspective).")
+  @Option(names = "--seed", paramLabel = "N", description = "Seed of initialization, data order, validation split, augmentation"
+      + " and schedule. Default: recipe's, else ${bundle:default.seed}.") Long seed;
+  @Option(names = "--augment", description = "The paper's training augmentation (rotation + perspective)."
+      + " Default: recipe's, else ${bundle:default.augment}.")
   Boolean augment;
-  @Option(names = "--keep", description = "Per-epoch checkpoints to keep (default 3).") Integer keep;
+  @Option(names = "--keep", paramLabel = "N", description = "Per-epoch checkpoints to keep (the best is kept besides)."
+      + " Default: recipe's, else ${bundle:default.keep}.") Integer keep;
   @Option(names = "--fine-tune", description = "With a SavedModel --backbone: train its weights too (needs its"
-      + " 'graph' format export, e.g. saved-models/fmnist04-cnn-graph). Default: the backbone is frozen, its"
-      + " features computed once per image and cached, and only the head trains (no --augment then).")
+      + " 'graph' export, e.g. saved-models/fmnist04-cnn-graph); otherwise the backbone is frozen, its features"
+      + " computed once and only the head trains (no --augment then)."
+      + " Default: recipe's, else ${bundle:default.fine-tune}.")
   Boolean fineTune;
 
-  @Option(names = "--precision", description = "fp32 (default) or bf16: bfloat16 mixed precision in the training"
-      + " steps (oneDNN auto mixed precision; needs AVX512_BF16/AMX to pay off). Evaluation and the export stay"
-      + " float32. Accuracy vs fp32 in BENCHMARKS.md.")
+  @Option(names = "--precision", paramLabel = "PRECISION", converter = Choices.PrecisionName.class,
+      completionCandidates = Choices.PrecisionName.class, description = "fp32 or bf16: bfloat16 mixed precision"
+      + " in the training steps (pays off with AVX512_BF16/AMX; evaluation and the export stay float32;"
+      + " accuracy vs fp32 in BENCHMARKS.md). Default: recipe's, else ${bundle:default.precision}.")
   String precision;
 
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (the GPU natives: build with -Pgpu).")
+  @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu", converter = Choices.DeviceName.class,
+      completionCandidates = Choices.DeviceName.class,
+      description = "cpu or gpu (the GPU natives: build with -Pgpu; without a GPU, runs on the CPU).")
   String device;
 
-  @Option(names = "--out", description = "Run folder (new).") Path out;
+  @Option(names = "--out", paramLabel = "DIR", description = "Run folder to create (required unless --resume).") Path out;
 
-  @Option(names = "--resume", description = "Continue the run in this folder from its newest checkpoint.")
+  @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in this folder from its newest checkpoint, as it"
+      + " was configured.")
   Path resume;
 
-  @Option(names = "--export", description = "After training, export the best model to BASE/<version>/.")
+  @Option(names = "--export", paramLabel = "BASE", description = "After training, export the best epoch's model to"
+      + " BASE/<next version>/ (a SavedModel for TF Serving).")
   Path export;
 
-  @Option(names = "--no-progress", description = "No progress bar.") boolean noProgress;
+  @Option(names = "--no-progress", description = "No progress bar (the line per epoch stays).") boolean noProgress;
 
   @picocli.CommandLine.ParentCommand SpinalCli parent;
 

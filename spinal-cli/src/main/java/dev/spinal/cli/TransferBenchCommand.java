@@ -37,11 +37,12 @@ import picocli.CommandLine.Option;
  * on Fashion-MNIST classes the backbone never saw, with few labels per class.
  */
 @Command(name = "transfer-bench", description = {
-    "Transfer learning measurements (issue 5): frozen-feature speed-up over recomputing the backbone every"
-        + " epoch, and pretrained backbone + heads vs training from scratch on few labels of unseen classes."})
+    "Transfer learning measurements: the frozen-feature speed-up over recomputing the backbone every epoch,"
+        + " and a pretrained backbone + heads vs training from scratch on few labels of unseen classes."})
 final class TransferBenchCommand implements Callable<Integer> {
 
-  @Option(names = "--models", defaultValue = "saved-models", description = "Folder with the committed backbones.")
+  @Option(names = "--models", defaultValue = "saved-models", description = "Folder holding the backbone"
+      + " SavedModels fmnist04-cnn and fmnist04-cnn-graph (saved-models/ of the checkout).")
   Path models;
 
   @Option(names = "--classes", defaultValue = "5,6,7,8,9", split = ",",
@@ -51,13 +52,15 @@ final class TransferBenchCommand implements Callable<Integer> {
   @Option(names = "--per-class", defaultValue = "100", description = "Labelled training images per class.")
   int perClass;
 
-  @Option(names = "--epochs", defaultValue = "20") int epochs;
-  @Option(names = "--seed", defaultValue = "1") long seed;
+  @Option(names = "--epochs", defaultValue = "20", description = "Epochs of each transfer run.") int epochs;
+  @Option(names = "--seed", defaultValue = "1", description = "Seed of the splits, weights and data order.")
+  long seed;
   @Option(names = "--speed-images", defaultValue = "10000",
       description = "Training images for the speed measurement (0: skip it).")
   int speedImages;
 
-  @Option(names = "--skip-comparison", description = "Only the speed measurement.") boolean skipComparison;
+  @Option(names = "--skip-comparison", description = "Only the speed measurement, not the transfer runs.")
+  boolean skipComparison;
 
   @Override
   public Integer call() throws Exception {

@@ -15,7 +15,11 @@ class CliTest {
   record Run(int exit, String out, String err) {}
 
   static Run run(String... args) {
-    CommandLine cli = SpinalCli.commandLine();
+    return run(SpinalCli.commandLine(), args);
+  }
+
+  /** Runs {@code args} on {@code cli} (picocli resets every option before each parse, so it may be reused). */
+  static Run run(CommandLine cli, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     cli.setOut(new PrintWriter(out));
@@ -25,18 +29,27 @@ class CliTest {
   }
 
   @Test
-  void unknownRecipeIsOneLine() {
-    Run r = run("train", "--recipe", "mnist-resnet", "--out", "/tmp/never");
+  void executionErrorsAreOneLine() {
+    Run r = run("train", "--dataset", "fashion-mnist", "--depth", "0", "--out", "/tmp/never");
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err().strip().lines()).hasSize(1);
-    assertThat(r.err()).startsWith("spinal: error: unknown recipe 'mnist-resnet'; expected one of mnist-fc,");
+    assertThat(r.err()).startsWith("spinal: error: --depth must be >= 1, got 0");
   }
 
   @Test
   void verboseAddsTheStackTrace() {
-    Run r = run("train", "--recipe", "mnist-resnet", "--out", "/tmp/never", "--verbose");
+    Run r = run("train", "--dataset", "fashion-mnist", "--depth", "0", "--out", "/tmp/never", "--verbose");
     assertThat(r.exit()).isEqualTo(1);
-    assertThat(r.err()).contains("spinal: error:", "at dev.spinal.train.Recipe.parse");
+    assertThat(r.err()).contains("spinal: error:", "at dev.spinal.train.TrainConfig$Builder.build");
+  }
+
+  @Test
+  void unknownRecipeNamesTheOptionAndTheRecipes() {
+    Run r = run("train", "--recipe", "mnist-resnet", "--out", "/tmp/never");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).startsWith("spinal: error: Invalid value for option '--recipe': unknown recipe"
+        + " 'mnist-resnet'; expected one of mnist-fc,");
+    assertThat(r.err().lines().skip(1)).containsExactly("Run 'spinal train --help' for the options.");
   }
 
   @Test
@@ -53,9 +66,12 @@ class CliTest {
     Run r = run("train", "--dataset", "fashion-mnist", "--depth", "0", "--out", "/tmp/never");
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err()).contains("--depth must be >= 1, got 0");
-    Run schedule = run("train", "--dataset", "fashion-mnist", "--schedule", "onecycle", "--out", "/tmp/never");
-    assertThat(schedule.exit()).isEqualTo(1);
-    assertThat(schedule.err()).contains("unknown schedule 'onecycle'").contains("cosine");
+    Run schedule = run("train", "--dataset", "fashion-mnist", "--schedule", "linear", "--out", "/tmp/never");
+    assertThat(schedule.exit()).isEqualTo(2);
+    assertThat(schedule.err()).contains("'--schedule': unknown schedule 'linear'; expected constant, plateau-cube,"
+        + " cosine or step:STEP:GAMMA");
+    Run step = run("train", "--dataset", "fashion-mnist", "--schedule", "step:two:0.5", "--out", "/tmp/never");
+    assertThat(step.err()).contains("'--schedule': 'step:two:0.5' is not step:STEP:GAMMA");
   }
 
   @Test
@@ -77,8 +93,8 @@ class CliTest {
   @Test
   void badPrecisionNamesTheChoices() {
     Run r = run("train", "--recipe", "fashion-mnist-vgg5", "--precision", "fp16", "--out", "/tmp/never");
-    assertThat(r.exit()).isEqualTo(1);
-    assertThat(r.err()).contains("unknown precision 'fp16'; expected fp32 or bf16");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("'--precision': unknown precision 'fp16'; expected fp32 or bf16");
   }
 
   @Test

@@ -1,0 +1,118 @@
+package dev.spinal.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** A wrong command line exits 2 and says what was wrong and what would be right; --version says what runs. */
+class UsageErrorsTest {
+
+  @Test
+  void unknownCommandIsAnErrorNamingItEvenWithHelp() {
+    for (String[] args : List.of(new String[] {"ablate"}, new String[] {"ablate", "--help"})) {
+      CliTest.Run r = CliTest.run(args);
+      assertThat(r.exit()).as(String.join(" ", args)).isEqualTo(2);
+      assertThat(r.out()).isEmpty();
+      assertThat(r.err()).startsWith("spinal: error: unknown command 'ablate'\n")
+          .contains("Run 'spinal --help'");
+    }
+  }
+
+  @Test
+  void misspeltCommandSuggestsTheCloseOnes() {
+    CliTest.Run r = CliTest.run("traim", "--recipe", "fashion-mnist-vgg5");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("unknown command 'traim'", "Did you mean: train");
+  }
+
+  @Test
+  void unknownSubcommandListsTheCommandsWhenNoneIsClose() {
+    CliTest.Run r = CliTest.run("data", "zzzz");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("unknown command 'zzzz' of 'spinal data'", "The commands: list, fetch, inspect.");
+  }
+
+  @Test
+  void noCommandPrintsTheUsageOnStderrAndExitsTwo() {
+    CliTest.Run r = CliTest.run();
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).startsWith("spinal: error: no command given\nUsage: spinal ").contains("train", "eval");
+    CliTest.Run data = CliTest.run("data");
+    assertThat(data.exit()).isEqualTo(2);
+    assertThat(data.err()).contains("no command given to 'spinal data'", "Usage: spinal data ", "fetch");
+  }
+
+  @Test
+  void misspeltOptionSuggestsTheRightOne() {
+    CliTest.Run r = CliTest.run("train", "--recipe", "fashion-mnist-vgg5", "--widht", "32", "--out", "/tmp/never");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("Unknown option", "'--widht'", "Possible solutions: --width");
+  }
+
+  static Stream<Arguments> closedSets() {
+    return Stream.of(
+        Arguments.of(List.of("train", "--recipe", "fashion-mnist-vgg5"), "--head", List.of("progressive", "spinal",
+            "dense")),
+        Arguments.of(List.of("train", "--recipe", "fashion-mnist-vgg5"), "--optimizer", List.of("sgd", "adam")),
+        Arguments.of(List.of("train", "--recipe", "fashion-mnist-vgg5"), "--precision", List.of("fp32", "bf16")),
+        Arguments.of(List.of("train", "--recipe", "fashion-mnist-vgg5"), "--device", List.of("cpu", "gpu")),
+        Arguments.of(List.of("eval", "--model", "m", "--dataset", "fashion-mnist"), "--split",
+            List.of("train", "validation", "test")),
+        Arguments.of(List.of("grad-check"), "--activation", List.of("relu", "sigmoid", "tanh", "elu", "identity")),
+        Arguments.of(List.of("grad-check"), "--head", List.of("progressive", "spinal", "dense")));
+  }
+
+  @ParameterizedTest(name = "{0} {1} bogus")
+  @MethodSource("closedSets")
+  void wrongValueNamesTheOptionAndTheAcceptedValues(List<String> command, String option, List<String> accepted) {
+    List<String> args = new java.util.ArrayList<>(command);
+    args.addAll(List.of(option, "bogus"));
+    CliTest.Run r = CliTest.run(args.toArray(String[]::new));
+    assertThat(r.exit()).isEqualTo(2);
+    String first = r.err().lines().findFirst().orElse("");
+    assertThat(first).startsWith("spinal: error: Invalid value for option '" + option + "'").contains("'bogus'");
+    for (String value : accepted) {
+      assertThat(first).contains(value);
+    }
+  }
+
+  @Test
+  void acceptedValuesAreTakenInAnyCase() {
+    picocli.CommandLine cli = SpinalCli.commandLine();
+    cli.parseArgs("train", "--dataset", "fashion-mnist", "--head", "SPINAL", "--device", "CPU", "--optimizer", "Sgd");
+    TrainCommand train = cli.getSubcommands().get("train").getCommand();
+    assertThat(train.config().head()).isEqualTo(dev.spinal.core.heads.HeadKind.SPINAL);
+    assertThat(train.config().optimizer()).isEqualTo(dev.spinal.train.OptimizerKind.SGD);
+    assertThat(train.device).isEqualTo("cpu");
+  }
+
+  @Test
+  void versionNamesSpinalTensorFlowJavaAndTensorFlow() throws IOException {
+    CliTest.Run r = CliTest.run("--version");
+    assertThat(r.exit()).isZero();
+    List<String> lines = r.out().lines().toList();
+    assertThat(lines.get(0)).isEqualTo("spinal " + projectVersion());
+    assertThat(lines.get(1)).matches("TensorFlow Java \\d+\\.\\d+\\.\\d+.*");
+    assertThat(lines.get(2)).startsWith("TensorFlow " + org.tensorflow.TensorFlow.version() + " ");
+    assertThat(CliTest.run("train", "--version").out()).isEqualTo(r.out());
+  }
+
+  /** The version the parent pom gives the build (spinal-cli's pom names it as its parent's). */
+  private static String projectVersion() throws IOException {
+    String pom = Files.readString(Path.of("pom.xml"));
+    Matcher m = Pattern.compile("<parent>.*?<version>([^<]+)</version>", Pattern.DOTALL).matcher(pom);
+    assertThat(m.find()).as("a parent version in spinal-cli/pom.xml").isTrue();
+    return m.group(1);
+  }
+}
