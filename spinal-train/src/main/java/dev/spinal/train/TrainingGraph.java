@@ -94,11 +94,7 @@ public final class TrainingGraph implements AutoCloseable {
   public StepResult trainStep(TFloat32 batchImages, TInt32 batchLabels, long step) {
     inferenceStale = true;
     try (TInt64 stepTensor = TInt64.scalarOf(step);
-        Result r = model.session().runner()
-            .feed(model.images(), batchImages)
-            .feed(model.labels(), batchLabels)
-            .feed(model.ctx().step(), stepTensor)
-            .addTarget(trainStep)
+        Result r = stepRunner(batchImages, batchLabels, stepTensor)
             .fetch(model.loss())
             .fetch(model.correct())
             .run()) {
@@ -115,16 +111,21 @@ public final class TrainingGraph implements AutoCloseable {
     inferenceStale = true;
     RunOptions trace = RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.FULL_TRACE).build();
     try (TInt64 stepTensor = TInt64.scalarOf(step);
-        Result r = model.session().runner()
-            .feed(model.images(), batchImages)
-            .feed(model.labels(), batchLabels)
-            .feed(model.ctx().step(), stepTensor)
-            .addTarget(trainStep)
+        Result r = stepRunner(batchImages, batchLabels, stepTensor)
             .setOptions(trace)
             .runAndFetchMetadata()) {
       return r.getMetadata().orElseThrow(
           () -> new IllegalStateException("TensorFlow returned no run metadata for a traced step"));
     }
+  }
+
+  /** A runner of one training step on a batch, at global step {@code step}. */
+  private Session.Runner stepRunner(TFloat32 batchImages, TInt32 batchLabels, TInt64 step) {
+    return model.session().runner()
+        .feed(model.images(), batchImages)
+        .feed(model.labels(), batchLabels)
+        .feed(model.ctx().step(), step)
+        .addTarget(trainStep);
   }
 
   /** Loss and correct count of one batch in inference mode. */
