@@ -181,9 +181,11 @@ public final class Trainer {
       }
       graph.optimizer().setLearningRate(graph.session(), state.learningRate());
       FitContext fit = new FitContext(model, this, graph, classNames, cachedFeatures, sessionConfig, state);
+      RuntimeException failure = null;
       try {
         return runEpochs(fit, train, validation, test, started);
       } catch (RuntimeException e) {
+        failure = e;
         for (Callback c : callbacks) {
           try {
             c.onTrainFailed(fit, e);
@@ -192,7 +194,30 @@ public final class Trainer {
           }
         }
         throw e;
+      } finally {
+        closeCallbacks(failure);
       }
+    }
+  }
+
+  /** Closes every callback; the first failure is thrown at the end, or added to the training's failure. */
+  private void closeCallbacks(RuntimeException failure) {
+    RuntimeException first = null;
+    for (Callback c : callbacks) {
+      try {
+        c.close();
+      } catch (RuntimeException e) {
+        if (failure != null) {
+          failure.addSuppressed(e);
+        } else if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
     }
   }
 

@@ -38,8 +38,15 @@ public interface Callback {
   /** After the loop, with its result; not called when training failed with an exception. */
   default void onTrainEnd(FitContext fit, TrainResult result) {}
 
-  /** Training failed with {@code error} (rethrown after every callback saw it): release resources. */
+  /** Training failed with {@code error} (rethrown after every callback saw it). */
   default void onTrainFailed(FitContext fit, RuntimeException error) {}
+
+  /**
+   * Once after each fit, however it ended (after {@link #onTrainEnd} or {@link #onTrainFailed}): release
+   * what the callback holds (files, progress bars). A failure here is thrown after every callback closed,
+   * or added to the training failure's suppressed exceptions.
+   */
+  default void close() {}
 
   /**
    * What one training step measured.

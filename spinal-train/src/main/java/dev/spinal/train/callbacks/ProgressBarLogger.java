@@ -1,7 +1,6 @@
 package dev.spinal.train.callbacks;
 
 import dev.spinal.train.FitContext;
-import dev.spinal.train.TrainResult;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -39,23 +38,14 @@ public final class ProgressBarLogger implements Callback {
 
   @Override
   public void onInterrupted(FitContext fit) {
-    close();
+    close(); // end the bar's line before the callbacks after it report the stop
   }
 
   @Override
-  public void onTrainEnd(FitContext fit, TrainResult result) {
-    close();
-  }
-
-  private void close() {
+  public void close() {
     if (bar != null) {
       bar.close();
       bar = null;
     }
-  }
-
-  @Override
-  public void onTrainFailed(FitContext fit, RuntimeException error) {
-    close();
   }
 }

@@ -3,7 +3,6 @@ package dev.spinal.train.callbacks;
 import dev.spinal.train.EpochMetrics;
 import dev.spinal.train.FitContext;
 import dev.spinal.train.TensorBoardWriter;
-import dev.spinal.train.TrainResult;
 import java.nio.file.Path;
 
 /**
@@ -37,24 +36,10 @@ public final class TensorBoardLog implements Callback {
   }
 
   @Override
-  public void onInterrupted(FitContext fit) {
-    close();
-  }
-
-  @Override
-  public void onTrainEnd(FitContext fit, TrainResult result) {
-    close();
-  }
-
-  private void close() {
+  public void close() {
     if (writer != null) {
       writer.close();
       writer = null;
     }
-  }
-
-  @Override
-  public void onTrainFailed(FitContext fit, RuntimeException error) {
-    close();
   }
 }
