@@ -83,11 +83,14 @@ final class TrainCommand implements Callable<Integer> {
   Boolean augment;
   @Option(names = "--keep", paramLabel = "N", description = "Per-epoch checkpoints to keep (the best is kept besides)."
       + " Default: recipe's, else ${bundle:default.keep}.") Integer keep;
-  @Option(names = "--fine-tune", description = "With a SavedModel --backbone: train its weights too (needs its"
-      + " 'graph' export, e.g. saved-models/fmnist04-cnn-graph); otherwise the backbone is frozen, its features"
-      + " computed once and only the head trains (no --augment then)."
-      + " Default: recipe's, else ${bundle:default.fine-tune}.")
+  @Option(names = "--fine-tune", description = "With a SavedModel --backbone (tf2 or graph export): train its"
+      + " convolution and dense weights too; otherwise the backbone is frozen, its features computed once and"
+      + " only the head trains (no --augment then). Default: recipe's, else ${bundle:default.fine-tune}.")
   Boolean fineTune;
+  @Option(names = "--fine-tune-batch-norm", description = "With --fine-tune: also train the backbone's batch-norm"
+      + " scale and offset (its moving statistics stay the backbone's). Default: recipe's, else"
+      + " ${bundle:default.fine-tune-batch-norm}.")
+  Boolean fineTuneBatchNorm;
 
   @Option(names = "--precision", paramLabel = "PRECISION", converter = Choices.PrecisionName.class,
       completionCandidates = Choices.PrecisionName.class, description = "fp32 or bf16: bfloat16 mixed precision"
@@ -298,6 +301,9 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (fineTune != null) {
       b.fineTune(fineTune);
+    }
+    if (fineTuneBatchNorm != null) {
+      b.fineTuneBatchNorm(fineTuneBatchNorm);
     }
     if (precision != null) {
       b.precision(Precision.parse(precision));

@@ -48,6 +48,7 @@ public final class TrainHelp extends ListResourceBundle {
         {"default.augment", String.valueOf(d.augment())},
         {"default.keep", String.valueOf(d.keepCheckpoints())},
         {"default.fine-tune", String.valueOf(d.fineTune())},
+        {"default.fine-tune-batch-norm", String.valueOf(d.fineTuneBatchNorm())},
         {"default.precision", d.precision().toString()},
     };
   }

@@ -3,7 +3,7 @@ package dev.spinal.core;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import com.google.common.collect.ImmutableList;
-import dev.spinal.core.losses.MissingGradients;
+import dev.spinal.core.gradients.MissingGradients;
 import dev.spinal.core.runtime.OneDnn;
 import java.util.ArrayList;
 import java.util.List;

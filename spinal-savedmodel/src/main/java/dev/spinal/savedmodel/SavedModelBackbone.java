@@ -62,10 +62,11 @@ import org.tensorflow.types.family.TFloating;
  * {@link #build} accepts only it. The weights, read from the SavedModel once at {@link #load}, are
  * copied in by {@link #initialize} after the session's initializers ran.
  *
- * <p>Fine-tuning ({@code trainable}) needs the {@code graph} format (plain {@code VariableV2} ops):
- * TF Java 1.1 cannot differentiate a {@code tf2} export's {@code StatefulPartitionedCall} with
- * respect to its captured variables ({@code No attr named 'dtype' in NodeDef}, see
- * saved-models/README.md), so that combination is refused at {@link #load}.
+ * <p>Fine-tuning works on both formats. A {@code graph} export's {@code VariableV2}s are trained as
+ * they are. A {@code tf2} export (Keras' own, or {@code tf.saved_model.save}) is made trainable at
+ * {@link #load}: its function calls are inlined ({@link FunctionInliner}) and its resource variables
+ * become {@code VariableV2}s ({@link RefVariables}); TF Java 1.1 cannot differentiate the call with
+ * respect to the variables it captures. {@link FineTune} says which weights are trained.
  */
 public final class SavedModelBackbone implements Backbone {
 
@@ -86,7 +87,9 @@ public final class SavedModelBackbone implements Backbone {
   private final boolean bgr;
   private final GraphDef pruned;
   private final Map<String, WeightValue> weights;
-  private final boolean trainable;
+  private final FineTune fineTune;
+  /** Node names of the weights that are trained. */
+  private final Set<String> trained;
   private final long trainableParameters;
 
   /** A variable's value read from the SavedModel. */
@@ -94,7 +97,7 @@ public final class SavedModelBackbone implements Backbone {
 
   private SavedModelBackbone(Path dir, String format, Shape imageShape, Shape modelInput, long featureSize,
       String inputNode, String featureTensor, float[] mean, float[] std, boolean bgr, GraphDef pruned,
-      Map<String, WeightValue> weights, boolean trainable, long trainableParameters) {
+      Map<String, WeightValue> weights, FineTune fineTune, Set<String> trained, long trainableParameters) {
     this.dir = dir;
     this.format = format;
     this.imageShape = imageShape;
@@ -107,7 +110,8 @@ public final class SavedModelBackbone implements Backbone {
     this.bgr = bgr;
     this.pruned = pruned;
     this.weights = weights;
-    this.trainable = trainable;
+    this.fineTune = fineTune;
+    this.trained = trained;
     this.trainableParameters = trainableParameters;
   }
 
@@ -120,11 +124,21 @@ public final class SavedModelBackbone implements Backbone {
   /**
    * Loads the backbone in {@code dir} for images of {@code height x width x channels}.
    *
-   * @param trainable fine-tune: the backbone's variables become trainable variables of the graphs it
-   *     is imported into (graph format only)
+   * @param trainable fine-tune the weights ({@link FineTune#WEIGHTS}) or freeze them
    * @throws IllegalArgumentException naming the file, field or shape that is wrong
    */
   public static SavedModelBackbone load(Path dir, int height, int width, int channels, boolean trainable) {
+    return load(dir, height, width, channels, FineTune.of(trainable, false));
+  }
+
+  /**
+   * Loads the backbone in {@code dir} for images of {@code height x width x channels}.
+   *
+   * @param fineTune which of the backbone's weights become trainable variables of the graphs it is
+   *     imported into
+   * @throws IllegalArgumentException naming the file, field or shape that is wrong
+   */
+  public static SavedModelBackbone load(Path dir, int height, int width, int channels, FineTune fineTune) {
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException("backbone folder " + dir.toAbsolutePath() + " does not exist");
     }
@@ -148,14 +162,6 @@ public final class SavedModelBackbone implements Backbone {
       throw new IllegalArgumentException("cannot read " + jsonFile + ": " + e.getMessage(), e);
     }
     String format = text(json, "saved_model_format", jsonFile, "tf2");
-    if (trainable && !format.equals("graph")) {
-      throw new IllegalArgumentException("cannot fine-tune " + dir + ": its saved_model_format is '" + format
-          + "'. TF Java 1.1 cannot differentiate a TF2 SavedModel's StatefulPartitionedCall with respect to the"
-          + " variables it captures (the gradient fails when run: \"No attr named 'dtype' in NodeDef\"; even the"
-          + " gradient to its input fails, see saved-models/README.md). Export the backbone with"
-          + " export_backbone.py --format graph (e.g. " + dir.getFileName() + "-graph) to fine-tune it, or drop"
-          + " --fine-tune to train the head on frozen features.");
-    }
     String signatureKey = text(json, "signature", jsonFile, "serving_default");
     String[] tags = {SavedModelBundle.DEFAULT_TAG};
     try (SavedModelBundle bundle = SavedModelBundle.load(dir.toString(), tags)) {
@@ -214,16 +220,59 @@ public final class SavedModelBackbone implements Backbone {
       String inputNode = nodeName(in.getName());
       String featureTensor = out.getName().contains(":") ? out.getName() : out.getName() + ":0";
       GraphDef full = bundle.graph().toGraphDef();
+      boolean inline = fineTune.trainsAnything() && !format.equals("graph");
+      if (inline) {
+        FunctionInliner.Inlined flat = FunctionInliner.inline(full, dir);
+        full = flat.graph();
+        featureTensor = flat.tensor(featureTensor);
+      }
       GraphDef pruned = prune(full, nodeName(featureTensor), inputNode, dir);
       Map<String, WeightValue> weights = readWeights(bundle, pruned, dir);
+      if (inline) {
+        pruned = RefVariables.convert(pruned, dir);
+        weights.replaceAll((name, w) -> new WeightValue("VariableV2", w.shape(), w.values()));
+      }
+      Set<String> trained = trainedWeights(bundle, pruned, weights, fineTune);
       long trainableParams = json.path("parameters").path("trainable").asLong(0);
-      if (trainable && weights.values().stream().noneMatch(w -> w.op().equals("VariableV2"))) {
-        throw new IllegalArgumentException("cannot fine-tune " + dir + ": its graph has no VariableV2 weights");
+      if (fineTune.trainsAnything()) {
+        if (trained.isEmpty()) {
+          throw new IllegalArgumentException("cannot fine-tune " + dir + ": none of its " + weights.size()
+              + " weights is trainable with " + fineTune);
+        }
+        trainableParams = trained.stream().mapToLong(n -> weights.get(n).shape().size()).sum();
       }
       return new SavedModelBackbone(dir, format, Shape.of(height, width, channels),
           Shape.of(inDims[1], inDims[2], inDims[3]), featureSize, inputNode, featureTensor, mean, std, bgr, pruned,
-          weights, trainable, trainableParams);
+          weights, fineTune, trained, trainableParams);
     }
+  }
+
+  /**
+   * The weights {@code fineTune} trains. Keras' own trainable flag comes from the SavedModel's object
+   * graph for a {@code tf2} export (batch norm's moving statistics are not trainable there); a
+   * {@code graph} export holds only Keras-trainable weights as variables (the rest are constants).
+   */
+  private static Set<String> trainedWeights(SavedModelBundle bundle, GraphDef pruned,
+      Map<String, WeightValue> weights, FineTune fineTune) {
+    Map<String, Boolean> kerasTrainable = new HashMap<>();
+    for (var node : bundle.metaGraphDef().getObjectGraphDef().getNodesList()) {
+      if (node.hasVariable()) {
+        kerasTrainable.put(node.getVariable().getName(), node.getVariable().getTrainable());
+      }
+    }
+    Map<String, String> sharedNames = new HashMap<>();
+    for (NodeDef n : pruned.getNodeList()) {
+      String shared = n.getAttrOrDefault("shared_name", AttrValue.getDefaultInstance()).getS().toStringUtf8();
+      sharedNames.put(n.getName(), shared.isEmpty() ? n.getName() : shared);
+    }
+    Set<String> trained = new HashSet<>();
+    for (String name : weights.keySet()) {
+      String variable = sharedNames.getOrDefault(name, name);
+      if (fineTune.trains(variable, kerasTrainable.getOrDefault(variable, true))) {
+        trained.add(name);
+      }
+    }
+    return trained;
   }
 
   private static String listing(Path dir) {
@@ -402,7 +451,7 @@ public final class SavedModelBackbone implements Backbone {
             one.withName("value").placeholder(TFloat32.class, Placeholder.shape(w.getValue().shape()));
         Variable<TFloat32> v = new Variable<>(op);
         one.withName("assign").assign(v, value);
-        if (trainable) {
+        if (trained.contains(w.getKey())) {
           ctx.addTrainable(v);
         }
       }
@@ -434,10 +483,10 @@ public final class SavedModelBackbone implements Backbone {
     return true;
   }
 
-  /** True unless loaded as trainable (fine-tuning). */
+  /** True unless loaded for fine-tuning. */
   @Override
   public boolean frozen() {
-    return !trainable;
+    return !fineTune.trainsAnything();
   }
 
   /** Copies the SavedModel's weights in ({@link #restoreWeights}). */
@@ -498,6 +547,14 @@ public final class SavedModelBackbone implements Backbone {
     return imageShape;
   }
 
+  /**
+   * The features' tensor name in a graph this backbone was imported into, and so in that graph's
+   * exports ({@value #PREFIX}{@code /...}); fine-tuning a {@code tf2} export renames it (inlining).
+   */
+  public String featureTensorName() {
+    return PREFIX + "/" + featureTensor;
+  }
+
   /** {@code [h, w, c]} of the SavedModel's own input. */
   public Shape modelInputShape() {
     return modelInput;
@@ -508,7 +565,9 @@ public final class SavedModelBackbone implements Backbone {
     return featureSize;
   }
 
-  /** Trainable parameters as backbone.json counts them (Keras' count). */
+  /**
+   * Trainable parameters: those fine-tuning trains, or when frozen, Keras' count (backbone.json).
+   */
   @Override
   public long parameterCount() {
     return trainableParameters;
@@ -534,9 +593,19 @@ public final class SavedModelBackbone implements Backbone {
     return format;
   }
 
-  /** Whether the backbone's variables are trained (fine-tuning). */
+  /** Whether some of the backbone's variables are trained (fine-tuning). */
   public boolean trainable() {
-    return trainable;
+    return fineTune.trainsAnything();
+  }
+
+  /** Which weights are trained. */
+  public FineTune fineTune() {
+    return fineTune;
+  }
+
+  /** Node names (in the SavedModel's graph) of the weights that are trained. */
+  public Set<String> trainedWeights() {
+    return Set.copyOf(trained);
   }
 
   /** Number of weight tensors copied from the SavedModel. */

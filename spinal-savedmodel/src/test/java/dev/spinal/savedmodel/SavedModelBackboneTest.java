@@ -45,6 +45,30 @@ class SavedModelBackboneTest {
     }
   }
 
+  /**
+   * Fine-tuning a tf2 export inlines its function calls and turns its resource variables into
+   * VariableV2s: the forward pass it computes is the one of the call it replaced.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource({"fmnist04-cnn, 28, 1", "mobilenetv2-32, 32, 3"})
+  void inlinedTf2ForwardPassEqualsTheCall(String name, int size, int channels) {
+    SavedModelBackbone call = SavedModelBackbone.load(MODELS.resolve(name), size, size, channels, FineTune.FROZEN);
+    SavedModelBackbone inlined = SavedModelBackbone.load(MODELS.resolve(name), size, size, channels,
+        FineTune.WEIGHTS_AND_BATCH_NORM);
+    assertThat(inlined.featureTensorName()).isNotEqualTo(call.featureTensorName());
+    try (TFloat32 x = pattern(3, size, size, channels)) {
+      float[] fa = features(call, x);
+      float[] fb = features(inlined, x);
+      double max = 0;
+      for (int i = 0; i < fa.length; i++) {
+        max = Math.max(max, Math.abs(fa[i] - fb[i]));
+      }
+      System.out.println(name + ": max |call - inlined| = " + max + ", |f| max " + maxAbs(fa));
+      assertThat(fb).hasSameSizeAs(fa);
+      assertThat(max).isLessThanOrEqualTo(1e-6 * Math.max(1, maxAbs(fa)));
+    }
+  }
+
   /** The backbone's features of {@code x}, through its own input, preprocessing and weights. */
   static float[] features(SavedModelBackbone backbone, TFloat32 x) {
     try (Graph g = new Graph()) {

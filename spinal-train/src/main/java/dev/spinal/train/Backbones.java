@@ -3,6 +3,7 @@ package dev.spinal.train;
 import dev.spinal.core.backbones.Backbone;
 import dev.spinal.core.backbones.FlattenBackbone;
 import dev.spinal.core.backbones.Vgg5Backbone;
+import dev.spinal.savedmodel.FineTune;
 import dev.spinal.savedmodel.SavedModelBackbone;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ public final class Backbones {
     if (augment && !fineTune) {
       throw new IllegalArgumentException("--augment does not combine with a frozen SavedModel backbone: its"
           + " features are computed once per image and cached, so every epoch sees the same un-augmented"
-          + " images. Drop --augment, or add --fine-tune (a graph-format backbone, run on every step).");
+          + " images. Drop --augment, or add --fine-tune (the backbone then runs on every step).");
     }
   }
 
@@ -56,10 +57,18 @@ public final class Backbones {
   }
 
   /**
-   * @param fineTune for a SavedModel backbone: make its weights trainable (graph format only)
+   * @param fineTune for a SavedModel backbone: make its weights trainable
    * @throws IllegalArgumentException naming what is missing and how to get it
    */
   public static Backbone resolve(String name, int height, int width, int channels, boolean fineTune) {
+    return resolve(name, height, width, channels, FineTune.of(fineTune, false));
+  }
+
+  /**
+   * @param fineTune for a SavedModel backbone: which of its weights are trained
+   * @throws IllegalArgumentException naming what is missing and how to get it
+   */
+  public static Backbone resolve(String name, int height, int width, int channels, FineTune fineTune) {
     switch (name) {
       case "vgg5":
         return new Vgg5Backbone(height, width, channels);

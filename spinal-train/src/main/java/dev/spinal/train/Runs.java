@@ -186,7 +186,7 @@ public final class Runs {
   /** The model {@code config} describes, for images like {@code train}'s: backbone, head, normalization. */
   public static Model model(TrainConfig config, ImageDataset train) {
     Backbone backbone = Backbones.resolve(config.backbone(), train.height(), train.width(), train.channels(),
-        config.fineTune());
+        config.backboneTraining());
     Normalization norm = normalization(config, train);
     return Model.builder()
         .backbone(backbone)

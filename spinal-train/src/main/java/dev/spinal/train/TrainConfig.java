@@ -53,6 +53,7 @@ public final class TrainConfig {
   private final boolean augment;
   private final int keepCheckpoints;
   private final boolean fineTune;
+  private final boolean fineTuneBatchNorm;
   private final Precision precision;
 
   private TrainConfig(Builder b) {
@@ -85,6 +86,7 @@ public final class TrainConfig {
     this.augment = b.augment;
     this.keepCheckpoints = b.keepCheckpoints;
     this.fineTune = b.fineTune;
+    this.fineTuneBatchNorm = b.fineTuneBatchNorm;
     this.precision = b.precision;
   }
 
@@ -124,6 +126,7 @@ public final class TrainConfig {
     b.augment = augment;
     b.keepCheckpoints = keepCheckpoints;
     b.fineTune = fineTune;
+    b.fineTuneBatchNorm = fineTuneBatchNorm;
     b.precision = precision;
     return b;
   }
@@ -282,6 +285,16 @@ public final class TrainConfig {
     return fineTune;
   }
 
+  /** With {@link #fineTune}: also train the backbone's batch-norm scale and offset (gamma, beta). */
+  public boolean fineTuneBatchNorm() {
+    return fineTuneBatchNorm;
+  }
+
+  /** Which of a SavedModel backbone's weights the run trains. */
+  public dev.spinal.savedmodel.FineTune backboneTraining() {
+    return dev.spinal.savedmodel.FineTune.of(fineTune, fineTuneBatchNorm);
+  }
+
   /** Arithmetic of the training steps. */
   public Precision precision() {
     return precision;
@@ -340,12 +353,13 @@ public final class TrainConfig {
         && augment == c.augment
         && keepCheckpoints == c.keepCheckpoints
         && fineTune == c.fineTune
+        && fineTuneBatchNorm == c.fineTuneBatchNorm
         && Objects.equals(precision, c.precision);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(dataset, dataPath, limit, data, imageHeight, imageWidth, channels, validationFraction, testFraction, splitSeed, verifyChecksums, skipBadFiles, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augment, keepCheckpoints, fineTune, precision);
+    return Objects.hash(dataset, dataPath, limit, data, imageHeight, imageWidth, channels, validationFraction, testFraction, splitSeed, verifyChecksums, skipBadFiles, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augment, keepCheckpoints, fineTune, fineTuneBatchNorm, precision);
   }
 
   @Override
@@ -380,6 +394,7 @@ public final class TrainConfig {
         + ", augment=" + augment
         + ", keepCheckpoints=" + keepCheckpoints
         + ", fineTune=" + fineTune
+        + ", fineTuneBatchNorm=" + fineTuneBatchNorm
         + ", precision=" + precision
         + "}";
   }
@@ -422,6 +437,7 @@ public final class TrainConfig {
     private boolean augment = false;
     private int keepCheckpoints = 3;
     private boolean fineTune = false;
+    private boolean fineTuneBatchNorm = false;
     private Precision precision = Precision.FP32;
 
     private Builder() {}
@@ -601,6 +617,15 @@ public final class TrainConfig {
       return this;
     }
 
+    /**
+     * With {@link #fineTune}: also train the backbone's batch-norm scale and offset; its moving statistics
+     * stay the backbone's. Off by default.
+     */
+    public Builder fineTuneBatchNorm(boolean value) {
+      this.fineTuneBatchNorm = value;
+      return this;
+    }
+
     /** Arithmetic of the training steps. */
     public Builder precision(Precision value) {
       this.precision = value == null ? Precision.FP32 : value;
@@ -636,6 +661,8 @@ public final class TrainConfig {
       checkArgument(epochs >= 1, "--epochs must be >= 1, got %s", epochs);
       checkArgument(maxSteps >= 0, "--max-steps must be >= 0 (0 = no budget), got %s", maxSteps);
       checkArgument(keepCheckpoints >= 1, "--keep must be >= 1, got %s", keepCheckpoints);
+      checkArgument(fineTune || !fineTuneBatchNorm, "--fine-tune-batch-norm trains the backbone's batch norm while"
+          + " fine-tuning it: add --fine-tune, or drop --fine-tune-batch-norm");
       Schedule.parse(schedule); // fails early with the accepted forms
       return new TrainConfig(this);
     }

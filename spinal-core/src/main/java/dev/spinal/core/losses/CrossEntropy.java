@@ -1,5 +1,6 @@
 package dev.spinal.core.losses;
 
+import dev.spinal.core.gradients.MissingGradients;
 import org.tensorflow.Operand;
 import org.tensorflow.framework.losses.SparseCategoricalCrossentropy;
 import org.tensorflow.op.Ops;

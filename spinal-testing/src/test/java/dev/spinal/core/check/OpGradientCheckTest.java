@@ -12,6 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
@@ -84,6 +85,60 @@ class OpGradientCheckTest {
                 (ctx, in) -> ctx.tf().nn.conv2d(in.get(0), in.get(1), List.of(1L, 1L, 1L, 1L), "SAME"))
             .input("images", Shape.of(2, 5, 5, 2))
             .input("kernel", Shape.of(3, 3, 2, 3))
+            .run());
+  }
+
+  /** TF's C++ registry has no gradient for this op: Spinal registers one (MissingGradients). */
+  @Test
+  void depthwiseConvStrideOneSame() {
+    assertPasses(
+        GradientCheck.float64(
+                (ctx, in) -> ctx.tf().nn.depthwiseConv2dNative(in.get(0), in.get(1), List.of(1L, 1L, 1L, 1L),
+                    "SAME"))
+            .input("images", Shape.of(2, 5, 5, 3))
+            .input("kernel", Shape.of(3, 3, 3, 2))
+            .run());
+  }
+
+  /** Stride 2 and VALID padding, as MobileNet's and EfficientNet's downsampling blocks (after a Pad). */
+  @Test
+  void depthwiseConvStrideTwoValidAfterPad() {
+    assertPasses(
+        GradientCheck.float64(
+                (ctx, in) -> {
+                  Ops tf = ctx.tf();
+                  // Keras' ZeroPadding2D is TF's "Pad" op, which TF Java has no wrapper for (its Pad is PadV2)
+                  Operand<TFloat64> padded = ((Graph) tf.scope().env()).opBuilder("Pad", "keras_pad", tf.scope())
+                      .addInput(in.get(0).asOutput())
+                      .addInput(tf.constant(new int[][] {{0, 0}, {0, 1}, {0, 1}, {0, 0}}).asOutput())
+                      .build().output(0);
+                  return tf.nn.depthwiseConv2dNative(padded, in.get(1), List.of(1L, 2L, 2L, 1L), "VALID");
+                })
+            .input("images", Shape.of(2, 6, 6, 4))
+            .input("kernel", Shape.of(3, 3, 4, 1))
+            .run());
+  }
+
+  /**
+   * The other ops of a Keras inference forward pass (MobileNetV2, EfficientNet-Lite): batch norm
+   * folded into {@code Rsqrt}/{@code Mul}/{@code Sub}/{@code AddV2}, {@code Relu6}, and the global
+   * average pool's {@code Mean}.
+   */
+  @Test
+  void kerasInferenceOps() {
+    assertPasses(
+        GradientCheck.float64(
+                (ctx, in) -> {
+                  Ops tf = ctx.tf();
+                  Operand<TFloat64> var = tf.math.add(tf.math.square(in.get(1)), tf.constant(0.5));
+                  Operand<TFloat64> scale = tf.math.rsqrt(var);
+                  Operand<TFloat64> y = tf.math.add(tf.math.mul(tf.math.sub(in.get(0), in.get(2)), scale), in.get(2));
+                  Operand<TFloat64> relu6 = tf.nn.relu6(tf.math.mul(y, tf.constant(3.0)));
+                  return tf.math.mean(relu6, tf.constant(new int[] {1, 2}));
+                })
+            .input("x", Shape.of(2, 3, 3, 4))
+            .input("variance", Shape.of(4))
+            .input("mean", Shape.of(4))
             .run());
   }
 
