@@ -436,21 +436,21 @@ public final class SavedModelBackbone implements Backbone {
     List<org.tensorflow.op.Op> resourceInits = new ArrayList<>();
     for (Map.Entry<String, WeightValue> w : weights.entrySet()) {
       GraphOperation op = graph.operationOrThrow(PREFIX + "/" + w.getKey());
-      Ops one = tf.withSubScope("w" + i++);
+      // ops named w<i>_..., not one sub-scope per weight: TF Java's withSubScope walks the whole graph
+      String prefix = "w" + i++ + "_";
       if (w.getValue().op().equals("VarHandleOp")) {
         // TF Java's saver (and so its SavedModel exporter) saves only VariableV2: a resource variable
         // would be missing from an export. Its value goes into the graph as a constant instead, assigned
         // by the saved_model_init op: restoreWeights runs it, and an export names it as the SavedModel's
         // init op, which every loader runs. (Not TF Java's init scope: a non-init op's control
         // dependencies on init ops are dropped.)
-        Ops init = one;
-        resourceInits.add(init.withName("init").assignVariableOp(op.output(0),
-            init.constant(w.getValue().shape(), DataBuffers.of(w.getValue().values(), true, false))));
+        resourceInits.add(tf.withName(prefix + "init").assignVariableOp(op.output(0), tf.withName(prefix + "value")
+            .constant(w.getValue().shape(), DataBuffers.of(w.getValue().values(), true, false))));
       } else {
         Placeholder<TFloat32> value =
-            one.withName("value").placeholder(TFloat32.class, Placeholder.shape(w.getValue().shape()));
+            tf.withName(prefix + "value").placeholder(TFloat32.class, Placeholder.shape(w.getValue().shape()));
         Variable<TFloat32> v = new Variable<>(op);
-        one.withName("assign").assign(v, value);
+        tf.withName(prefix + "assign").assign(v, value);
         if (trained.contains(w.getKey())) {
           ctx.addTrainable(v);
         }
@@ -517,8 +517,8 @@ public final class SavedModelBackbone implements Backbone {
         }
         TFloat32 t = TFloat32.tensorOf(w.shape(), DataBuffers.of(w.values(), true, false));
         tensors.add(t);
-        String scope = RESTORE + "/w" + i++;
-        runner.feed(scope + "/value", t).addTarget(scope + "/assign");
+        String prefix = RESTORE + "/w" + i++ + "_";
+        runner.feed(prefix + "value", t).addTarget(prefix + "assign");
       }
       runner.run();
     } finally {

@@ -63,11 +63,11 @@ public final class VariableCopy {
         throw new IllegalStateException("variable " + name + ": cannot copy " + source.type().getSimpleName()
             + shape + " into " + v.type().getSimpleName() + v.shape());
       }
-      Ops one = tf.withSubScope("v" + i);
+      // names, not one sub-scope per variable: TF Java's withSubScope walks the whole graph each time
       Placeholder<TFloat32> value =
-          one.withName("value").placeholder(TFloat32.class, Placeholder.shape(shape));
+          tf.withName("v" + i + "_value").placeholder(TFloat32.class, Placeholder.shape(shape));
       values.add(value);
-      assigns.add(one.withName("assign").assign(v, value));
+      assigns.add(tf.withName("v" + i + "_assign").assign(v, value));
     }
     return new VariableCopy(List.copyOf(sources), values, assigns);
   }

@@ -51,6 +51,7 @@ class Tf2FineTuneTest {
             .classes(10).dropout(0).batchNorm(false).build()))
         .normalization(new float[] {0f}, new float[] {1f}).build();
     int n = 16;
+    long t0 = System.nanoTime();
     try (TrainingGraph g = TrainingGraph.build(model, Runs.trainer(TransferTrainingTest.config(name, 200, 1, true)
             .toBuilder().learningRate(0.003).build()).build().optimizer(), 3, dev.spinal.train.Precision.FP32, null);
         TFloat32 x = TransferTrainingTest.firstImages(train, n);
@@ -59,12 +60,17 @@ class Tf2FineTuneTest {
           .filter(v -> v.op().name().startsWith(SavedModelBackbone.PREFIX + "/")).toList();
       assertThat(backboneVars).hasSize(backbone.trainedWeights().size());
       float[] before = values(g, backboneVars);
+      long t1 = System.nanoTime();
       double first = g.trainStep(x, y, 0).loss();
+      long t2 = System.nanoTime();
       double last = first;
       for (int step = 1; step < 10; step++) {
         last = g.trainStep(x, y, step).loss();
       }
+      long t3 = System.nanoTime();
       float[] after = values(g, backboneVars);
+      System.out.printf("%s: graph built and initialized in %.1f s, first step %.1f s, then %.0f ms per step%n", name,
+          (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e6 / 9);
       double moved = 0;
       for (int i = 0; i < before.length; i++) {
         moved = Math.max(moved, Math.abs(before[i] - after[i]));
