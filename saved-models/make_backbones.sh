@@ -19,6 +19,7 @@
 # benchmarks/peers/setup-torch.sh (only when the PyTorch dump has to be (re)made).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+invoked_from="$PWD"  # a relative SPINAL_BACKBONES is relative to where the command runs, as for Spinal itself
 PY="$(bash "$here/setup-python.sh" | tail -n 1)"
 cd "$here"
 
@@ -61,6 +62,7 @@ efficientnet_lite0() {
   [[ "$size" =~ ^[0-9]+$ ]] && (( size >= 32 )) \
     || { echo "make_backbones: --size must be an integer >= 32, got '$size'" >&2; exit 2; }
   local root="${SPINAL_BACKBONES:-$HOME/.cache/spinal/backbones}"
+  [[ "$root" == /* ]] || root="$invoked_from/$root"
   local name="efficientnet-lite0-$size"
   local dump="$root/sources/$name.npz"
   local tf2="$root/$name" graph="$root/$name-graph"
