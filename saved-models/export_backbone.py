@@ -496,6 +496,30 @@ def export(args, argv):
                   "sha256": sha256_file(args.model_file), "feature_layer": args.feature_layer}
         weights = "from model file"
 
+    write_backbone(tf, keras, np, model, out, fmt=args.format, graph_variables=args.graph_variables,
+                   preprocessing=preprocessing, pooling=pooling if args.application or len(model.layers) else None,
+                   source=source, weights=weights,
+                   created_by={"script": "saved-models/export_backbone.py", "args": list(argv), "seed": args.seed},
+                   training=_read_json(args.provenance) if args.provenance else None)
+
+
+def _read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def write_backbone(tf, keras, np, model, out, *, fmt, preprocessing, source, weights, created_by,
+                   pooling="avg", graph_variables="ref", training=None, extra=None, check=None, quiet=False):
+    """Writes ``model`` (images [-1, H, W, C] -> features [-1, D], static H, W, C) as a backbone SavedModel
+    with its backbone.json to ``out``, atomically (a temporary directory beside ``out``, renamed at the end;
+    an existing ``out`` is replaced).
+
+    fmt: "tf2" or "graph"; preprocessing, source, weights, created_by, training: backbone.json's fields of
+    those names; extra: more top-level backbone.json fields; check: called with the written SavedModel's
+    directory before backbone.json is written, returns a dict merged into backbone.json's ``check`` (or
+    raises ExportError). Returns backbone.json's content.
+    """
+    out = os.path.abspath(out)
     _, height, width, channels = (int(d) if d is not None else None for d in model.inputs[0].shape)
     feature_size = int(model.outputs[0].shape[-1])
     spec = tf.TensorSpec([None, height, width, channels], tf.float32, name="images")
@@ -506,25 +530,30 @@ def export(args, argv):
     try:
         saved = os.path.join(tmp, "model")
         graph_info = None
-        if args.format == "tf2":
+        if fmt == "tf2":
             write_tf2(tf, keras, model, spec, saved)
+        elif fmt == "graph":
+            graph_info = write_graph(tf, model, spec, saved, graph_variables)
         else:
-            graph_info = write_graph(tf, model, spec, saved, args.graph_variables)
+            raise ExportError(f"unknown SavedModel format {fmt!r} (tf2 or graph)")
 
         rng = np.random.default_rng(1)
         probe = rng.uniform(-1, 1, (3, height, width, channels)).astype(np.float32)
         max_err = verify_export(tf, np, saved, probe, keras_outputs(model, probe))
+        checks = {"max_abs_diff_vs_keras": max_err, "batch": 3}
+        if check is not None:
+            checks.update(check(saved))
 
         meta = {
             "schema": SCHEMA,
-            "saved_model_format": args.format,
+            "saved_model_format": fmt,
             "signature": "serving_default",
             "tags": ["serve"],
             "input": {"name": "images", "dtype": "float32", "shape": [-1, height, width, channels]},
             "output": {"name": "features", "dtype": "float32", "shape": [-1, feature_size]},
             "input_size": {"height": height, "width": width, "channels": channels},
             "feature_size": feature_size,
-            "pooling": pooling if args.application or len(model.layers) else None,
+            "pooling": pooling,
             "preprocessing": dict(preprocessing, formula=(
                 "model_input[..., c] = (pixel[..., order[c]] - mean[c]) / std[c], pixel in input_range, "
                 "order = [2, 1, 0] for channel_order BGR from RGB pixels, identity otherwise")),
@@ -535,23 +564,22 @@ def export(args, argv):
                            "trainable": int(sum(int(np.prod(v.shape)) for v in model.trainable_weights))},
             "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__,
                          "python": platform.python_version()},
-            "created_by": {"script": "saved-models/export_backbone.py",
-                           "args": [a for a in argv], "seed": args.seed},
-            "check": {"max_abs_diff_vs_keras": max_err, "batch": 3},
+            "created_by": created_by,
+            "check": checks,
         }
         if graph_info is not None:
             variables, op_types, custom_gradients = graph_info
             meta["graph"] = {
-                "variables_kind": args.graph_variables,
-                "variable_op": "VariableV2" if args.graph_variables == "ref" else "VarHandleOp",
+                "variables_kind": graph_variables,
+                "variable_op": "VariableV2" if graph_variables == "ref" else "VarHandleOp",
                 "trainable_variables": variables,
                 "non_trainable_weights": "frozen as Const ops (batch-norm moving statistics)",
                 "op_types": op_types,
                 "custom_gradient_ops_bypassed": custom_gradients,
             }
-        if args.provenance:
-            with open(args.provenance) as f:
-                meta["training"] = json.load(f)
+        if training is not None:
+            meta["training"] = training
+        meta.update(extra or {})
         # SavedModel in OUT/ directly, backbone.json beside saved_model.pb.
         for name in os.listdir(saved):
             shutil.move(os.path.join(saved, name), os.path.join(tmp, name))
@@ -559,6 +587,7 @@ def export(args, argv):
         with open(os.path.join(tmp, "backbone.json"), "w") as f:
             json.dump(meta, f, indent=2)
             f.write("\n")
+        os.chmod(tmp, 0o755)  # mkdtemp's 0700 would keep the folder from other users
         if os.path.exists(out):
             old = out + ".old-" + os.path.basename(tmp)
             os.rename(out, old)
@@ -569,8 +598,10 @@ def export(args, argv):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    print(f"wrote {out}: {args.format} SavedModel, images {[-1, height, width, channels]} -> "
-          f"features [-1, {feature_size}], max |diff| vs Keras {max_err:.2e}")
+    if not quiet:
+        print(f"wrote {out}: {fmt} SavedModel, images {[-1, height, width, channels]} -> "
+              f"features [-1, {feature_size}], max |diff| vs Keras {max_err:.2e}")
+    return meta
 
 
 if __name__ == "__main__":

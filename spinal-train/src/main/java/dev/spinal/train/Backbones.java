@@ -8,7 +8,11 @@ import dev.spinal.savedmodel.SavedModelBackbone;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Resolves a {@code --backbone} value to a backbone for images of a given size. */
+/**
+ * Resolves a {@code --backbone} value to a backbone for images of a given size: {@code vgg5}, {@code flatten}, a
+ * backbone SavedModel folder, or the name of a pretrained backbone of this machine's cache
+ * ({@link PretrainedBackbones}, e.g. {@code efficientnet-lite0}). An existing folder wins over a name.
+ */
 public final class Backbones {
 
   private Backbones() {}
@@ -23,10 +27,20 @@ public final class Backbones {
    * incomplete, or when the run asks for something the backbone cannot do.
    */
   public static void checkAvailable(String name, boolean fineTune, boolean augment) {
+    checkAvailable(name, fineTune, augment, PretrainedBackbones.fromEnvironment());
+  }
+
+  static void checkAvailable(String name, boolean fineTune, boolean augment, PretrainedBackbones pretrained) {
     if (isBuiltIn(name)) {
       return;
     }
-    Path dir = folder(name);
+    Path dir = folder(name, pretrained);
+    if (fineTune && !Files.isDirectory(Path.of(name))) {
+      PretrainedBackbones.parse(name).filter(e -> !e.graph()).ifPresent(e -> {
+        throw new IllegalArgumentException("--fine-tune needs the graph export of a pretrained backbone: use"
+            + " --backbone " + new PretrainedBackbones.Entry(e.size(), true).name() + " instead of " + name);
+      });
+    }
     for (String required : new String[] {"saved_model.pb", "backbone.json"}) {
       if (!Files.isRegularFile(dir.resolve(required))) {
         throw new IllegalArgumentException("backbone folder " + dir + " has no " + required
@@ -49,7 +63,7 @@ public final class Backbones {
   }
 
   /**
-   * @param name {@code vgg5}, {@code flatten}, or a backbone SavedModel folder
+   * @param name {@code vgg5}, {@code flatten}, a backbone SavedModel folder or a pretrained backbone's name
    * @throws IllegalArgumentException naming what is missing and how to get it
    */
   public static Backbone resolve(String name, int height, int width, int channels) {
@@ -75,19 +89,25 @@ public final class Backbones {
       case "flatten":
         return new FlattenBackbone(height, width, channels);
       default:
-        return SavedModelBackbone.load(folder(name), height, width, channels, fineTune);
+        return SavedModelBackbone.load(folder(name, PretrainedBackbones.fromEnvironment()), height, width, channels,
+            fineTune);
     }
   }
 
-  private static Path folder(String name) {
+  /**
+   * The SavedModel folder {@code name} stands for: the folder itself when it exists (as before pretrained names
+   * existed), else a pretrained backbone's cache folder.
+   */
+  static Path folder(String name, PretrainedBackbones pretrained) {
     Path dir = Path.of(name);
-    if (!Files.isDirectory(dir)) {
-      throw new IllegalArgumentException(
-          "backbone '" + name + "' is neither vgg5, flatten nor a SavedModel folder: " + dir.toAbsolutePath()
-              + " does not exist. Export one with saved-models/export_backbone.py (e.g. a pretrained"
-              + " wide ResNet-101 on a machine with internet; see saved-models/README.md) and pass its"
-              + " folder to --backbone.");
+    if (Files.isDirectory(dir)) {
+      return dir;
     }
-    return dir;
+    return pretrained.resolve(name).orElseThrow(() -> new IllegalArgumentException(
+        "backbone '" + name + "' is neither vgg5, flatten, a pretrained backbone ("
+            + String.join(", ", PretrainedBackbones.NAMES) + ") nor a SavedModel folder: " + dir.toAbsolutePath()
+            + " does not exist. Export one with saved-models/export_backbone.py (e.g. a pretrained"
+            + " wide ResNet-101 on a machine with internet; see saved-models/README.md) and pass its"
+            + " folder to --backbone."));
   }
 }

@@ -200,7 +200,7 @@ public final class TrainConfig {
     return splitSeed != null ? splitSeed : seed;
   }
 
-  /** {@code vgg5}, {@code flatten}, or a backbone SavedModel folder. */
+  /** {@code vgg5}, {@code flatten}, a SavedModel folder, or a pretrained name ({@link PretrainedBackbones}). */
   public String backbone() {
     return backbone;
   }
@@ -515,7 +515,7 @@ public final class TrainConfig {
       return this;
     }
 
-    /** {@code vgg5}, {@code flatten}, or a backbone SavedModel folder. */
+    /** {@code vgg5}, {@code flatten}, a SavedModel folder, or a pretrained name ({@link PretrainedBackbones}). */
     public Builder backbone(String value) {
       this.backbone = value;
       return this;
