@@ -42,7 +42,7 @@ final class TrainCommand implements Callable<Integer> {
   Integer limit;
 
   @Option(names = "--backbone", paramLabel = "BACKBONE", description = "vgg5, flatten, efficientnet-lite0"
-      + " (ImageNet-pretrained, 224x224 -> 1280 features; efficientnet-lite0-graph to --fine-tune; built once per"
+      + " (ImageNet-pretrained, 224x224 -> 1280 features; built once per"
       + " machine by: bash saved-models/make_backbones.sh efficientnet-lite0), or a backbone SavedModel folder."
       + " Default: recipe's, else ${bundle:default.backbone}.")
   String backbone;

@@ -35,12 +35,6 @@ public final class Backbones {
       return;
     }
     Path dir = folder(name, pretrained);
-    if (fineTune && !Files.isDirectory(Path.of(name))) {
-      PretrainedBackbones.parse(name).filter(e -> !e.graph()).ifPresent(e -> {
-        throw new IllegalArgumentException("--fine-tune needs the graph export of a pretrained backbone: use"
-            + " --backbone " + new PretrainedBackbones.Entry(e.size(), true).name() + " instead of " + name);
-      });
-    }
     for (String required : new String[] {"saved_model.pb", "backbone.json"}) {
       if (!Files.isRegularFile(dir.resolve(required))) {
         throw new IllegalArgumentException("backbone folder " + dir + " has no " + required

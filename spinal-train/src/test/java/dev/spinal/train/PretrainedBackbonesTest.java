@@ -80,10 +80,7 @@ class PretrainedBackbonesTest {
     assertThat(pretrained.resolve("saved-models/fmnist04-cnn")).isEmpty();
     assertThat(Backbones.folder("efficientnet-lite0", pretrained)).isEqualTo(tf2);
     Backbones.checkAvailable("efficientnet-lite0-graph", true, true, pretrained);
-    assertThatThrownBy(() -> Backbones.checkAvailable("efficientnet-lite0", true, false, pretrained))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--fine-tune needs the graph export of a pretrained backbone: use --backbone"
-            + " efficientnet-lite0-graph instead of efficientnet-lite0");
+    Backbones.checkAvailable("efficientnet-lite0", true, false, pretrained); // both formats fine-tune
   }
 
   @Test

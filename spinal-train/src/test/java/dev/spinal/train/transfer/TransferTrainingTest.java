@@ -3,6 +3,7 @@ package dev.spinal.train.transfer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.spinal.core.backbones.FlattenBackbone;
 import dev.spinal.core.heads.HeadKind;
@@ -49,12 +50,17 @@ class TransferTrainingTest {
 
   static TrainConfig config(String backbone, int limit, int epochs, boolean fineTune) {
     return TrainConfig.builder()
-        .dataset("fashion-mnist").limit(limit).backbone(MODELS.resolve(backbone).toString())
+        .dataset("fashion-mnist").limit(limit).backbone(folder(backbone).toString())
         .head(HeadKind.PROGRESSIVE).width(64).depth(3).dropout(0.2).batchNorm(false)
         .optimizer(OptimizerKind.ADAM).learningRate(0.001).momentum(0.9)
         .batchSize(64).epochs(epochs).schedule("constant").seed(3).augment(false).keepCheckpoints(2)
         .fineTune(fineTune)
         .build();
+  }
+
+  /** A committed backbone of saved-models/, or a pretrained one of this machine's cache. */
+  static Path folder(String backbone) {
+    return dev.spinal.train.PretrainedBackbones.fromEnvironment().resolve(backbone).orElse(MODELS.resolve(backbone));
   }
 
   static Runs.Options options(Path run) {
@@ -87,13 +93,17 @@ class TransferTrainingTest {
   /**
    * The CNN's two exports (the flat graph one as it is, Keras' tf2 one inlined at load) and MobileNetV2
    * as Keras exports it (tf2: depthwise convolutions, whose gradient Spinal registers, and 52 batch norms,
-   * here with their scale and offset trained, for 4 steps): the exported backbone's features differ from
+   * here with their scale and offset trained, for 4 steps), and the ImageNet-pretrained EfficientNet-Lite0
+   * (tf2, 2 steps; skipped when this machine has not built it): the exported backbone's features differ from
    * the original backbone's, and the export gives the run's test accuracy.
    */
   @ParameterizedTest
-  @CsvSource({"fmnist04-cnn-graph, false, 640, 0", "fmnist04-cnn, false, 640, 0", "mobilenetv2-32, true, 256, 4"})
+  @CsvSource({"fmnist04-cnn-graph, false, 640, 0", "fmnist04-cnn, false, 640, 0", "mobilenetv2-32, true, 256, 4",
+      "efficientnet-lite0, false, 48, 2"})
   void fineTuningTrainsBackboneWeightsAndExportsThem(String backbone, boolean batchNorm, int limit, int maxSteps,
       @TempDir Path dir) throws Exception {
+    assumeTrue(Files.isDirectory(folder(backbone)), backbone + " is not built on this machine: run"
+        + " bash saved-models/make_backbones.sh " + backbone);
     TrainConfig config = config(backbone, limit, 1, true).toBuilder().fineTuneBatchNorm(batchNorm)
         .maxSteps(maxSteps).build();
     Path base = dir.resolve("export");
