@@ -5,12 +5,12 @@ import dev.spinal.datasets.DatasetId;
 import dev.spinal.datasets.DatasetSplits;
 import dev.spinal.datasets.Normalization;
 import dev.spinal.train.Backbones;
-import dev.spinal.train.Checkpoints;
 import dev.spinal.savedmodel.ModelExporter;
+import dev.spinal.train.RecipeOverrides;
 import dev.spinal.train.TrainConfig;
 import dev.spinal.train.Runs;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -31,16 +31,17 @@ final class ExportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path configFile = run.resolve("config.json");
-    if (!Files.isRegularFile(configFile)) {
-      throw new IllegalArgumentException("not a run folder: " + configFile + " does not exist");
-    }
-    TrainConfig config = Checkpoints.JSON_READER.readValue(configFile.toFile(), TrainConfig.class);
+    TrainConfig config = Runs.readConfig(run).orElseThrow(() -> new IllegalArgumentException(
+        "not a run folder: " + run.resolve("config.json") + " does not exist"));
     Path from = checkpoint != null ? checkpoint : run.resolve("checkpoints/best");
     DatasetSplits data = Runs.loadData(config);
     var train = data.train();
-    Path written = Runs.exportCheckpoint(config, from, train, out,
-        Map.of("config", config, "checkpoint", from.toString(), "classes", train.classNames()));
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    metadata.put("config", config);
+    RecipeOverrides.of(config).ifPresent(r -> metadata.put("recipe", r.toMetadata()));
+    metadata.put("checkpoint", from.toString());
+    metadata.put("classes", train.classNames());
+    Path written = Runs.exportCheckpoint(config, from, train, out, metadata);
     System.out.println("exported " + from + " to " + written);
     return 0;
   }

@@ -5,13 +5,16 @@ import dev.spinal.train.Devices;
 import dev.spinal.train.OptimizerKind;
 import dev.spinal.train.Precision;
 import dev.spinal.train.Recipe;
+import dev.spinal.train.RecipeOverrides;
 import dev.spinal.train.TrainConfig;
 import dev.spinal.train.TrainResult;
 import dev.spinal.train.Runs;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code spinal train}: a recipe or explicit settings, flags overriding the recipe's. The options
@@ -119,6 +122,8 @@ final class TrainCommand implements Callable<Integer> {
 
   @picocli.CommandLine.ParentCommand SpinalCli parent;
 
+  @Spec CommandSpec spec;
+
   @Option(names = "--data", paramLabel = "PATH", description = "Your own data: a folder of class sub-folders (or of"
       + " train/ val/ test/ trees of them), a folder of IDX files, a .npz/.npy file or a .csv of path,label rows.")
   Path data;
@@ -167,6 +172,7 @@ final class TrainCommand implements Callable<Integer> {
       }
       Runs.Options options = Runs.Options.of(resume).withExport(export).withProgress(!noProgress)
           .withSessionConfig(sessionConfig);
+      Runs.readConfig(resume).flatMap(RecipeOverrides::of).ifPresent(this::announce);
       TrainResult result = Runs.resume(options);
       return result.history().isEmpty() ? 1 : 0;
     }
@@ -176,8 +182,19 @@ final class TrainCommand implements Callable<Integer> {
     TrainConfig config = config();
     Runs.Options options = Runs.Options.of(out).withExport(export).withProgress(!noProgress)
         .withSessionConfig(sessionConfig);
+    Runs.check(config); // a run that cannot start fails with its one error line, before any notice
+    RecipeOverrides.of(config).ifPresent(this::announce);
     Runs.start(config, options);
     return 0;
+  }
+
+  /** Says on stderr, before training, that the run's backbone is not its recipe's (the run's files record it too). */
+  private void announce(RecipeOverrides overrides) {
+    overrides.backboneNotice().ifPresent(line -> {
+      var err = spec.commandLine().getErr();
+      err.println(line);
+      err.flush();
+    });
   }
 
   /**

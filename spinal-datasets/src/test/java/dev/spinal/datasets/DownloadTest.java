@@ -289,7 +289,7 @@ class DownloadTest {
           for (int i = 0; i < 3; i++) {
             z.putNextEntry(new ZipEntry("Fruit-Images-Dataset-master/" + split + "/" + c + "/" + i + "_100.png"));
             ByteArrayOutputStream png = new ByteArrayOutputStream();
-            javax.imageio.ImageIO.write(Stl10AndFoldersTest.image(100, 100, c.length()), "png", png);
+            javax.imageio.ImageIO.write(dev.spinal.testing.DatasetFixtures.image(100, 100, c.length()), "png", png);
             z.write(png.toByteArray());
             z.closeEntry();
           }

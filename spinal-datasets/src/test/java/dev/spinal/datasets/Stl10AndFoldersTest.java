@@ -1,58 +1,32 @@
 package dev.spinal.datasets;
 
 import static dev.spinal.datasets.Fixtures.write;
+import static dev.spinal.testing.DatasetFixtures.image;
+import static dev.spinal.testing.DatasetFixtures.save;
+import static dev.spinal.testing.DatasetFixtures.stl10Images;
+import static dev.spinal.testing.DatasetFixtures.stl10Labels;
+import static dev.spinal.testing.DatasetFixtures.stl10Pixel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spinal.datasets.io.ImageFolderReader;
+import dev.spinal.testing.DatasetFixtures;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** STL-10 and the image-folder datasets from files in their publishers' layouts ({@code DatasetFixtures}). */
 class Stl10AndFoldersTest {
   @TempDir Path dir;
 
-  static int stlPixel(int i, int y, int x, int c) {
-    return (i * 11 + y * 7 + x * 3 + c * 101) & 0xff;
-  }
-
-  /** STL-10 layout: per image, channel planes R, G, B; each plane column-major (x outer, y inner). */
-  static byte[] stlImages(int n) {
-    byte[] raw = new byte[n * 27648];
-    for (int i = 0; i < n; i++) {
-      for (int c = 0; c < 3; c++) {
-        for (int x = 0; x < 96; x++) {
-          for (int y = 0; y < 96; y++) {
-            raw[i * 27648 + c * 9216 + x * 96 + y] = (byte) stlPixel(i, y, x, c);
-          }
-        }
-      }
-    }
-    return raw;
-  }
-
-  static byte[] stlLabels(int n) {
-    byte[] l = new byte[n];
-    for (int i = 0; i < n; i++) {
-      l[i] = (byte) (i % 10 + 1);
-    }
-    return l;
-  }
-
   @Test
   void stl10ColumnMajorPlanesPixelForPixel() {
-    Path b = dir.resolve("stl10_binary");
-    write(b.resolve("train_X.bin"), stlImages(12));
-    write(b.resolve("train_y.bin"), stlLabels(12));
-    write(b.resolve("test_X.bin"), stlImages(5));
-    write(b.resolve("test_y.bin"), stlLabels(5));
+    Path b = DatasetFixtures.stl10(dir, 12, 5);
     DatasetSplits s = Datasets.load("stl10", DataOptions.builder().path(dir).validationSize(2)
         .verifyChecksums(false).build());
     assertThat(s.info().root()).isEqualTo(b);
@@ -64,7 +38,7 @@ class Stl10AndFoldersTest {
       for (int y = 0; y < 96; y++) {
         for (int x = 0; x < 96; x++) {
           for (int c = 0; c < 3; c++) {
-            assertThat(t.pixel(i, y, x, c)).isEqualTo(stlPixel(i, y, x, c));
+            assertThat(t.pixel(i, y, x, c)).isEqualTo(stl10Pixel(i, y, x, c));
           }
         }
       }
@@ -75,51 +49,27 @@ class Stl10AndFoldersTest {
   @Test
   void stl10BadInputs() {
     Path b = dir.resolve("stl10_binary");
-    write(b.resolve("train_X.bin"), Arrays.copyOf(stlImages(3), 3 * 27648 - 10));
-    write(b.resolve("train_y.bin"), stlLabels(3));
-    write(b.resolve("test_X.bin"), stlImages(2));
-    write(b.resolve("test_y.bin"), stlLabels(3));
+    write(b.resolve("train_X.bin"), Arrays.copyOf(stl10Images(3), 3 * 27648 - 10));
+    write(b.resolve("train_y.bin"), stl10Labels(3));
+    write(b.resolve("test_X.bin"), stl10Images(2));
+    write(b.resolve("test_y.bin"), stl10Labels(3));
     DataOptions o = DataOptions.builder().path(dir).validationSize(0).verifyChecksums(false).build();
     assertThatThrownBy(() -> Datasets.load("stl10", o)).hasMessageContaining("train_X.bin")
         .hasMessageContaining("not a multiple of 27648");
-    write(b.resolve("train_X.bin"), stlImages(3));
+    write(b.resolve("train_X.bin"), stl10Images(3));
     assertThatThrownBy(() -> Datasets.load("stl10", o)).hasMessageContaining("test_y.bin")
         .hasMessageContaining("3 labels").hasMessageContaining("2 images");
     write(b.resolve("test_y.bin"), new byte[] {1, 11});
     assertThatThrownBy(() -> Datasets.load("stl10", o)).hasMessageContaining("test_y.bin")
         .hasMessageContaining("label 11 at index 1");
     // With verification on, our synthetic files cannot match the published MD5s.
-    write(b.resolve("test_y.bin"), stlLabels(2));
+    write(b.resolve("test_y.bin"), stl10Labels(2));
     assertThatThrownBy(() -> Datasets.load("stl10", o.toBuilder().verifyChecksums(true).build()))
         .isInstanceOf(ChecksumMismatchException.class).hasMessageContaining("train_X.bin")
         .hasMessageContaining("918c2871b30a85fa023e0c44e0bee87f");
   }
 
   // ------------------------------------------------------------------------------------ image folders
-
-  /** A w x h RGB image whose colour encodes (seed, x, y) smoothly, written as PNG or JPEG. */
-  static BufferedImage image(int w, int h, int seed) {
-    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-    for (int y = 0; y < h; y++) {
-      for (int x = 0; x < w; x++) {
-        int r = (seed * 40) & 0xff;
-        int g = (x * 255) / Math.max(1, w - 1);
-        int b = (y * 255) / Math.max(1, h - 1);
-        img.setRGB(x, y, (r << 16) | (g << 8) | b);
-      }
-    }
-    return img;
-  }
-
-  static void save(BufferedImage img, Path file) {
-    try {
-      Files.createDirectories(file.getParent());
-      String fmt = file.toString().endsWith(".png") ? "png" : "jpg";
-      assertThat(ImageIO.write(img, fmt, file.toFile())).isTrue();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
   @Test
   void pngDecodedExactlyAtNativeSizeGrayReplicated() {

@@ -1,5 +1,7 @@
 package dev.spinal.train;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import dev.spinal.core.heads.HeadKind;
 import java.util.Locale;
 
@@ -7,6 +9,10 @@ import java.util.Locale;
  * One row of the paper's table as a runnable configuration. Where the paper's table and its
  * scripts differ, the table is followed (the script where the table contradicts itself) and the
  * description says so.
+ *
+ * <p>A run started from a recipe keeps its name ({@link TrainConfig#recipe()}, {@code "recipe"} in
+ * {@code config.json}); {@link RecipeOverrides} says which of the recipe's settings the run changed, e.g. a
+ * substitute for the wide ResNet-101 backbone that cannot be obtained everywhere.
  */
 public enum Recipe {
   MNIST_FC("mnist-fc", "MNIST, head on the pixels (FC only): table says 6 layers of width 128 (the script"
@@ -22,39 +28,45 @@ public enum Recipe {
   KMNIST_VGG5("kmnist-vgg5", "KMNIST, VGG-5, width 64, Adam lr 0.0008.",
       config("kmnist", "vgg5", 64, 4, 0.2, false, OptimizerKind.ADAM, 0.0008, 0, 64, 200, "plateau-cube")),
   BIRD225_WRN101("bird225-wrn101", "Bird-225 on a pretrained wide ResNet-101 (needs its SavedModel, see"
-      + " saved-models/README.md), width 256, SGD momentum 0.9, lr 0.0008, StepLR(7, 0.1).",
-      config("bird225", "saved-models/wide_resnet101", 256, 4, 0.5, false, OptimizerKind.SGD, 0.0008, 0.9, 16, 10, "step:7:0.1")),
+      + " saved-models/README.md; --backbone runs it on a substitute, which the run labels), width 256, SGD momentum 0.9, lr 0.0008, StepLR(7, 0.1).",
+      config("bird225", Recipe.WIDE_RESNET101, 256, 4, 0.5, false, OptimizerKind.SGD, 0.0008, 0.9, 16, 10, "step:7:0.1")),
   FRUITS360_WRN101("fruits360-wrn101", "Fruits-360 on a pretrained wide ResNet-101, as bird225-wrn101.",
-      config("fruits360", "saved-models/wide_resnet101", 256, 4, 0.5, false, OptimizerKind.SGD, 0.0008, 0.9, 16, 10, "step:7:0.1")),
+      config("fruits360", Recipe.WIDE_RESNET101, 256, 4, 0.5, false, OptimizerKind.SGD, 0.0008, 0.9, 16, 10, "step:7:0.1")),
   STL10_WRN101("stl10-wrn101", "STL-10 on a pretrained wide ResNet-101, batch 8, 50 epochs.",
-      config("stl10", "saved-models/wide_resnet101", 256, 4, 0.5, false, OptimizerKind.SGD, 0.0008, 0.9, 8, 50, "step:7:0.1")),
+      config("stl10", Recipe.WIDE_RESNET101, 256, 4, 0.5, false, OptimizerKind.SGD, 0.0008, 0.9, 8, 50, "step:7:0.1")),
   CALTECH101_WRN101("caltech101-wrn101", "Caltech-101 on a pretrained wide ResNet-101, width 200, lr 0.001,"
       + " dropout 0.3, 16 epochs.",
-      config("caltech101", "saved-models/wide_resnet101", 200, 4, 0.3, false, OptimizerKind.SGD, 0.001, 0.9, 16, 16, "step:7:0.1")),
+      config("caltech101", Recipe.WIDE_RESNET101, 200, 4, 0.3, false, OptimizerKind.SGD, 0.001, 0.9, 16, 16, "step:7:0.1")),
   FASHION_MNIST_VGG5("fashion-mnist-vgg5", "Fashion-MNIST (not in the paper's table), VGG-5, width 64, Adam"
       + " lr 0.001 for 2 epochs then 0.0002 for the third: sized to train in ~10 minutes on 2 CPU cores (the main"
       + " job; measured 93.17% test). Longer: --epochs 10 --schedule step:4:0.2 (35 min, 93.67% measured).",
       config("fashion-mnist", "vgg5", 64, 4, 0.2, false, OptimizerKind.ADAM, 0.001, 0, 64, 3, "step:2:0.2"));
 
+  /** The backbone SavedModel folder the transfer recipes name: the paper's pretrained wide ResNet-101. */
+  public static final String WIDE_RESNET101 = "saved-models/wide_resnet101";
+
   private final String cliName;
   private final String description;
   private final TrainConfig config;
 
-  Recipe(String cliName, String description, TrainConfig config) {
+  Recipe(String cliName, String description, TrainConfig.Builder config) {
     this.cliName = cliName;
     this.description = description;
-    this.config = config;
+    // the recipe's own config carries its name, so a run started from it (and its config.json) does too
+    this.config = config.recipe(this).build();
   }
 
-  private static TrainConfig config(String dataset, String backbone, long width, int depth, double dropout,
+  private static TrainConfig.Builder config(String dataset, String backbone, long width, int depth, double dropout,
       boolean batchNorm, OptimizerKind optimizer, double lr, double momentum, int batch, int epochs,
       String schedule) {
     return TrainConfig.builder().dataset(dataset).backbone(backbone).head(HeadKind.PROGRESSIVE).width(width)
         .depth(depth).dropout(dropout).batchNorm(batchNorm).optimizer(optimizer).learningRate(lr)
         .momentum(momentum).batchSize(batch).epochs(epochs).schedule(schedule).seed(1).augment(false)
-        .keepCheckpoints(3).build();
+        .keepCheckpoints(3);
   }
 
+  /** The name {@code --recipe} takes, also its form in {@code config.json}. */
+  @JsonValue
   public String cliName() {
     return cliName;
   }
@@ -63,10 +75,28 @@ public enum Recipe {
     return description;
   }
 
+  /** The recipe's settings; {@link TrainConfig#recipe()} is this recipe. */
   public TrainConfig config() {
     return config;
   }
 
+  /** The recipe's {@code --backbone}: {@code vgg5}, {@code flatten} or a SavedModel folder ({@link #WIDE_RESNET101}). */
+  public String backbone() {
+    return config.backbone();
+  }
+
+  /** What the recipe's backbone is, in the paper's words: "the paper's pretrained wide ResNet-101", "VGG-5", ... */
+  public String backboneDescription() {
+    return switch (config.backbone()) {
+      case "vgg5" -> "VGG-5";
+      case "flatten" -> "no backbone: the head on the pixels";
+      case WIDE_RESNET101 -> "the paper's pretrained wide ResNet-101";
+      default -> config.backbone();
+    };
+  }
+
+  /** The recipe named {@code name} (its {@link #cliName()}, any case). */
+  @JsonCreator
   public static Recipe parse(String name) {
     for (Recipe r : values()) {
       if (r.cliName.equals(name.toLowerCase(Locale.ROOT))) {

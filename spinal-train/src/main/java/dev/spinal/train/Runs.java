@@ -1,5 +1,6 @@
 package dev.spinal.train;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spinal.core.backbones.Backbone;
 import dev.spinal.core.model.Model;
 import dev.spinal.core.runtime.OneDnn;
@@ -78,10 +79,20 @@ public final class Runs {
     }
   }
 
-  /** Starts a new run in {@code options.runDir()} (which must not hold a run already). */
-  public static TrainResult start(TrainConfig config, Options options) {
+  /**
+   * The checks a run makes before it loads any data: the backbone is there ({@link Backbones#checkAvailable}) and
+   * can do what the config asks ({@code --fine-tune}, {@code --augment}).
+   *
+   * @throws IllegalArgumentException naming the option and what is missing
+   */
+  public static void check(TrainConfig config) {
     Backbones.checkAvailable(config.backbone(), config.fineTune(), config.augment());
     checkFineTune(config);
+  }
+
+  /** Starts a new run in {@code options.runDir()} (which must not hold a run already). */
+  public static TrainResult start(TrainConfig config, Options options) {
+    check(config);
     Path configFile = options.runDir().resolve("config.json");
     if (Files.exists(configFile)) {
       throw new IllegalArgumentException(options.runDir() + " already holds a run (config.json);"
@@ -99,28 +110,36 @@ public final class Runs {
    * applied. A run started so cannot be resumed from its config alone.
    */
   public static TrainResult start(TrainConfig config, Options options, DatasetSplits data) {
-    Backbones.checkAvailable(config.backbone(), config.fineTune(), config.augment());
-    checkFineTune(config);
+    check(config);
     writeConfig(config, options.runDir());
     return run(config, options, data, null);
   }
 
   /** Continues the run in {@code options.runDir()} from its newest checkpoint. */
   public static TrainResult resume(Options options) {
-    Path configFile = options.runDir().resolve("config.json");
-    if (!Files.isRegularFile(configFile)) {
-      throw new IllegalArgumentException("nothing to resume: " + configFile + " does not exist");
-    }
-    TrainConfig config;
-    try {
-      config = Checkpoints.JSON_READER.readValue(configFile.toFile(), TrainConfig.class);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + configFile + ": " + e.getMessage(), e);
-    }
+    TrainConfig config = readConfig(options.runDir()).orElseThrow(() -> new IllegalArgumentException(
+        "nothing to resume: " + options.runDir().resolve("config.json") + " does not exist"));
     Checkpoints checkpoints = new Checkpoints(options.runDir(), config.keepCheckpoints());
     Path latest = checkpoints.latest().orElseThrow(() ->
         new IllegalArgumentException("nothing to resume: no checkpoint in " + checkpoints.dir()));
     return run(config, options, loadData(config), latest);
+  }
+
+  /**
+   * The config of the run in {@code runDir} (its {@code config.json}), or empty when the folder holds no run.
+   *
+   * @throws UncheckedIOException naming the file when it cannot be read as a config
+   */
+  public static java.util.Optional<TrainConfig> readConfig(Path runDir) {
+    Path configFile = runDir.resolve("config.json");
+    if (!Files.isRegularFile(configFile)) {
+      return java.util.Optional.empty();
+    }
+    try {
+      return java.util.Optional.of(Checkpoints.JSON_READER.readValue(configFile.toFile(), TrainConfig.class));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + configFile + ": " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -261,16 +280,16 @@ public final class Runs {
           result -> exportMetadata(config, model, result, train, data.info())));
     }
     // result.json and the summary before the signal handler lets a stopping JVM exit
-    trainer.callback(new RunSummary(options.runDir(), options.log())).callback(new StopOnSignal());
+    trainer.callback(new RunSummary(options.runDir(), options.log(), config)).callback(new StopOnSignal());
     return trainer.build().fit(model, data);
   }
 
   /** Writes {@code result.json} and prints the summary table (and how to continue a stopped run). */
-  private record RunSummary(Path runDir, PrintStream out) implements Callback {
+  private record RunSummary(Path runDir, PrintStream out, TrainConfig config) implements Callback {
     @Override
     public void onTrainEnd(FitContext fit, TrainResult result) {
       try {
-        writeResult(runDir, result);
+        writeResult(runDir, result, config);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write " + runDir.resolve("result.json") + ": " + e.getMessage(), e);
       }
@@ -304,7 +323,8 @@ public final class Runs {
   }
 
   /**
-   * What an export's {@code assets.extra/spinal.json} says about a run: its config, the epoch and accuracies, the
+   * What an export's {@code assets.extra/spinal.json} says about a run: its config (and, from a recipe,
+   * {@code recipe}: {@link RecipeOverrides#toMetadata()}), the epoch and accuracies, the
    * class names (label order, as in {@code classes.txt}), the input and its normalization and, with {@code info},
    * where the data came from ({@code data}: name, source, path, split sizes, skipped files).
    */
@@ -312,6 +332,7 @@ public final class Runs {
       ImageDataset train, DatasetInfo info) {
     Map<String, Object> meta = new LinkedHashMap<>();
     meta.put("config", config);
+    RecipeOverrides.of(config).ifPresent(r -> meta.put("recipe", r.toMetadata()));
     meta.put("classes", train.classNames());
     if (info != null) {
       meta.put("data", dataMetadata(info));
@@ -388,11 +409,17 @@ public final class Runs {
     }
   }
 
-  /** Writes {@code runDir/result.json} atomically. */
-  static void writeResult(Path runDir, TrainResult result) throws IOException {
+  /**
+   * Writes {@code runDir/result.json} atomically: the {@link TrainResult}'s fields and, for a run started from a
+   * recipe, {@code "recipe"} ({@link RecipeOverrides#toMetadata()}: which of its settings the run changed, a
+   * substitute backbone).
+   */
+  static void writeResult(Path runDir, TrainResult result, TrainConfig config) throws IOException {
     Path target = runDir.resolve("result.json");
+    ObjectNode json = Checkpoints.JSON.valueToTree(result);
+    RecipeOverrides.of(config).ifPresent(r -> json.set("recipe", Checkpoints.JSON.valueToTree(r.toMetadata())));
     Path tmp = Files.createTempFile(runDir, ".result-", ".json");
-    Checkpoints.JSON.writeValue(tmp.toFile(), result);
+    Checkpoints.JSON.writeValue(tmp.toFile(), json);
     Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 }

@@ -24,6 +24,7 @@ import java.util.Objects;
     isGetterVisibility = Visibility.NONE)
 @JsonDeserialize(builder = TrainConfig.Builder.class)
 public final class TrainConfig {
+  private final Recipe recipe;
   private final String dataset;
   private final String dataPath;
   private final int limit;
@@ -57,6 +58,7 @@ public final class TrainConfig {
   private final Precision precision;
 
   private TrainConfig(Builder b) {
+    this.recipe = b.recipe;
     this.dataset = b.dataset;
     this.dataPath = b.dataPath;
     this.limit = b.limit;
@@ -97,6 +99,7 @@ public final class TrainConfig {
   /** A builder holding this config's values. */
   public Builder toBuilder() {
     Builder b = new Builder();
+    b.recipe = recipe;
     b.dataset = dataset;
     b.dataPath = dataPath;
     b.limit = limit;
@@ -129,6 +132,14 @@ public final class TrainConfig {
     b.fineTuneBatchNorm = fineTuneBatchNorm;
     b.precision = precision;
     return b;
+  }
+
+  /**
+   * The recipe this config started from (its settings, possibly changed: {@link RecipeOverrides}), or null for a
+   * run configured without one.
+   */
+  public Recipe recipe() {
+    return recipe;
   }
 
   /**
@@ -324,7 +335,8 @@ public final class TrainConfig {
     if (!(o instanceof TrainConfig c)) {
       return false;
     }
-    return Objects.equals(dataset, c.dataset)
+    return Objects.equals(recipe, c.recipe)
+        && Objects.equals(dataset, c.dataset)
         && Objects.equals(dataPath, c.dataPath)
         && limit == c.limit
         && Objects.equals(data, c.data)
@@ -359,13 +371,14 @@ public final class TrainConfig {
 
   @Override
   public int hashCode() {
-    return Objects.hash(dataset, dataPath, limit, data, imageHeight, imageWidth, channels, validationFraction, testFraction, splitSeed, verifyChecksums, skipBadFiles, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augment, keepCheckpoints, fineTune, fineTuneBatchNorm, precision);
+    return Objects.hash(recipe, dataset, dataPath, limit, data, imageHeight, imageWidth, channels, validationFraction, testFraction, splitSeed, verifyChecksums, skipBadFiles, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augment, keepCheckpoints, fineTune, fineTuneBatchNorm, precision);
   }
 
   @Override
   public String toString() {
     return "TrainConfig{"
-        + "dataset=" + dataset
+        + "recipe=" + recipe
+        + ", dataset=" + dataset
         + ", dataPath=" + dataPath
         + ", limit=" + limit
         + ", data=" + data
@@ -408,6 +421,7 @@ public final class TrainConfig {
    */
   @JsonPOJOBuilder(withPrefix = "")
   public static final class Builder {
+    private Recipe recipe = null;
     private String dataset = null;
     private String dataPath = null;
     private int limit = 0;
@@ -441,6 +455,12 @@ public final class TrainConfig {
     private Precision precision = Precision.FP32;
 
     private Builder() {}
+
+    /** The recipe the config starts from, or null (see {@link TrainConfig#recipe()}). */
+    public Builder recipe(Recipe value) {
+      this.recipe = value;
+      return this;
+    }
 
     /** Dataset key ({@code fashion-mnist}, {@code emnist-letters}, ...). */
     public Builder dataset(String value) {
