@@ -44,8 +44,10 @@ public final class TransferBench {
    * @param backbones pretrained backbones: names {@code --backbone} takes, or SavedModel folders
    * @param classes the Fashion-MNIST classes of the task, relabelled 0..k-1
    * @param perClass labelled training (and validation) images per class
+   * @param testPerClass test images per class, 0 for all of the test split's
    */
-  public record Settings(List<String> backbones, int[] classes, int perClass, int epochs, long seed) {}
+  public record Settings(List<String> backbones, int[] classes, int perClass, int testPerClass, int epochs,
+      long seed) {}
 
   /** One run of the comparison. */
   public record Row(String label, TrainConfig config) {}
@@ -85,7 +87,8 @@ public final class TransferBench {
   /** Runs every row on the task cut from {@code full} and prints the table. */
   public void compare(DatasetSplits full) throws IOException {
     DatasetSplits task = new DatasetSplits(subset(full.train(), "train", settings.perClass()),
-        subset(full.validation(), "validation", settings.perClass()), subset(full.test(), "test", 0), full.info());
+        subset(full.validation(), "validation", settings.perClass()), subset(full.test(), "test", settings.testPerClass()),
+        full.info());
     out.printf("%ntransfer: Fashion-MNIST classes %s, %d labelled training images (%d per class), %d"
             + " validation, %d test images; %d epochs, Adam 0.001, batch 32, width 64, depth 4, dropout 0.2,"
             + " seed %d; result = test accuracy at the best validation epoch; seconds = the whole run%n",

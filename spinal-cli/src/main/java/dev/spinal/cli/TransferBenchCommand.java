@@ -33,6 +33,10 @@ final class TransferBenchCommand implements Callable<Integer> {
       description = "Labelled training images per class. Default: ${DEFAULT-VALUE}.")
   int perClass;
 
+  @Option(names = "--test-per-class", defaultValue = "0",
+      description = "Test images per class (0: all of the test split's). Default: ${DEFAULT-VALUE}.")
+  int testPerClass;
+
   @Option(names = "--epochs", defaultValue = "20", description = "Epochs of each transfer run. Default: ${DEFAULT-VALUE}.")
   int epochs;
   @Option(names = "--seed", defaultValue = "1", description = "Seed of the splits, weights and data order."
@@ -49,7 +53,7 @@ final class TransferBenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     List<String> resolved = backbones.stream()
         .map(b -> Files.isDirectory(models.resolve(b)) ? models.resolve(b).toString() : b).toList();
-    TransferBench bench = new TransferBench(new TransferBench.Settings(resolved, classes, perClass, epochs, seed),
+    TransferBench bench = new TransferBench(new TransferBench.Settings(resolved, classes, perClass, testPerClass, epochs, seed),
         System.out);
     DatasetSplits full = Runs.loadData("fashion-mnist", null, 0, seed);
     if (speedImages > 0) {
