@@ -1,8 +1,10 @@
 package dev.spinal.datasets;
 
+import com.google.common.base.CharMatcher;
 import dev.spinal.datasets.io.CsvRows;
 import dev.spinal.datasets.io.ImageFolderReader;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -102,7 +104,13 @@ public record CsvSource(Path csv, List<String> classNames) implements DataSource
       if (label.isEmpty()) {
         throw new DatasetException(csv, at + ": empty label for " + p);
       }
-      Path file = dir.resolve(p);
+      Path file;
+      try {
+        file = dir.resolve(p);
+      } catch (InvalidPathException e) {
+        throw new DatasetException(csv, at + ": '" + CharMatcher.javaIsoControl().replaceFrom(p, '?')
+            + "' is not a valid path (" + e.getReason() + ")", e);
+      }
       if (!Files.isRegularFile(file)) {
         throw new DatasetException(csv, at + ": no such file " + p + " (looked for " + file + ")");
       }
@@ -146,7 +154,8 @@ public record CsvSource(Path csv, List<String> classNames) implements DataSource
         indices[i] = (int) v;
         max = Math.max(max, v);
       }
-      classes = UserData.indexClassNames(null, null, max);
+      classes = UserData.indexClassNames(null, null, max, labels.size(),
+          problem -> new DatasetException(csv, problem));
     } else {
       classes = List.copyOf(new TreeSet<>(labels));
       for (int i = 0; i < labels.size(); i++) {

@@ -157,7 +157,8 @@ public record IdxSource(Pair train, Pair validation, Pair test, List<String> cla
     for (long l : tr.labels) {
       max = Math.max(max, l);
     }
-    List<String> classes = UserData.indexClassNames(classNames, path(), max);
+    List<String> classes = UserData.indexClassNames(classNames, path(), max, tr.n,
+        problem -> new DatasetException(train.labels(), problem));
     boolean named = classNames != null || Files.isRegularFile(path().resolve("classes.txt"));
     String range = UserData.classRange(classes, named, path());
     UserData.Part trainPart = part(name + "/train", tr, classes, range, o);

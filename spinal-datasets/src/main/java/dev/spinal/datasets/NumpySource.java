@@ -155,7 +155,8 @@ public record NumpySource(Path path, List<String> classNames) implements DataSou
       for (long l : train.labels) {
         max = Math.max(max, l);
       }
-      List<String> classes = UserData.indexClassNames(classNames, folder(), max);
+      List<String> classes = UserData.indexClassNames(classNames, folder(), max, train.labels.length,
+          train.labelArray::error);
       boolean named = classNames != null || Files.isRegularFile(folder().resolve("classes.txt"));
       String range = UserData.classRange(classes, named, folder());
       Map<String, UserData.Part> parts = new LinkedHashMap<>();

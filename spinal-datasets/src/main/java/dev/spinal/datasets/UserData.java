@@ -82,15 +82,22 @@ final class UserData {
   /**
    * Class names for integer labels {@code 0..K-1}: {@code given} if not null, else the lines of
    * {@code classes.txt} in {@code dir} (if not null) if there is one, else {@code "0".."K-1"} with K = 1 + the largest training
-   * label.
+   * label, which must be below {@code trainImages} ({@code error} names the labels' file when it is not).
    */
-  static List<String> indexClassNames(List<String> given, Path dir, long maxTrainLabel) {
+  static List<String> indexClassNames(List<String> given, Path dir, long maxTrainLabel, int trainImages,
+      java.util.function.Function<String, DatasetException> error) {
     if (given != null) {
       return checkUnique(given, null);
     }
     Path file = dir == null ? null : dir.resolve("classes.txt");
     if (file != null && Files.isRegularFile(file)) {
       return readClassNames(file);
+    }
+    // Checked before the names are made: one corrupt int64 label would otherwise ask for billions of them.
+    if (maxTrainLabel >= trainImages) {
+      throw error.apply("the largest training label is " + maxTrainLabel + ", which makes " + (maxTrainLabel + 1)
+          + " classes for " + trainImages + " training images; every class needs training images (a corrupt"
+          + " label, or labels that are not class indices 0..K-1?)");
     }
     return IntStream.rangeClosed(0, (int) Math.max(0, maxTrainLabel)).mapToObj(Integer::toString).toList();
   }

@@ -9,11 +9,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import dev.spinal.core.GraphContext;
 import dev.spinal.core.model.ModelGraph;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.SessionFunction;
 import org.tensorflow.Signature;
@@ -32,12 +33,17 @@ import org.tensorflow.proto.TensorInfo;
  * and {@code assets.extra/spinal.json} how the model was made.
  *
  * <p>A new export takes the next version number; an existing version is never overwritten. The
- * export is written to a temporary folder in {@code BASE} and renamed into place.
+ * export is written to a temporary folder in {@code BASE} ({@link TemporaryFolders}) and renamed into place, so an
+ * export stopped half-way (an exception, Ctrl-C, a kill) leaves no version folder; the next export removes the
+ * temporary a stopped process left.
  */
 public final class ModelExporter {
 
   /** The signature key SavedModel loaders (C++, Python, TF Java) take the init op from. */
   static final String INIT_OP_SIGNATURE = "__saved_model_init_op";
+  /** The kind of {@link TemporaryFolders} an export is written into: {@code BASE/.tmp-export-<pid>-<random>}. */
+  public static final String TEMPORARY = "tmp-export";
+  private static final Logger log = LoggerFactory.getLogger(ModelExporter.class);
 
   private ModelExporter() {}
 
@@ -52,9 +58,12 @@ public final class ModelExporter {
   public static Path export(ModelGraph model, Path base, List<String> classNames, Map<String, Object> metadata)
       throws IOException {
     Files.createDirectories(base);
+    for (Path stale : TemporaryFolders.removeStale(base, TEMPORARY)) {
+      log.info("removed {}, left by an export that was interrupted", stale);
+    }
     long version = nextVersion(base);
     Path target = base.resolve(Long.toString(version));
-    Path tmp = Files.createTempDirectory(base, ".tmp-export-");
+    Path tmp = TemporaryFolders.create(base, TEMPORARY);
     Files.delete(tmp); // the exporter wants to create the folder itself
     try {
       Signature signature = Signature.builder()
@@ -85,7 +94,7 @@ public final class ModelExporter {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
       return target;
     } finally {
-      deleteTree(tmp);
+      TemporaryFolders.deleteTree(tmp);
     }
   }
 
@@ -106,17 +115,6 @@ public final class ModelExporter {
     Path tmp = savedModelPb.resolveSibling(".saved_model.pb.tmp");
     Files.write(tmp, b.build().toByteArray());
     Files.move(tmp, savedModelPb, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 
   /** 1 + the largest numeric folder name in {@code base} (1 when there is none). */

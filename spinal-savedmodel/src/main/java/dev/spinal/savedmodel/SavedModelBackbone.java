@@ -161,8 +161,16 @@ public final class SavedModelBackbone implements Backbone {
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read " + jsonFile + ": " + e.getMessage(), e);
     }
-    String format = text(json, "saved_model_format", jsonFile, "tf2");
-    String signatureKey = text(json, "signature", jsonFile, "serving_default");
+    if (!json.isObject()) {
+      throw new IllegalArgumentException(jsonFile + ": expected a JSON object (input_size, feature_size,"
+          + " preprocessing, ...), found " + (json.isMissingNode() ? "an empty file" : json.getNodeType()));
+    }
+    String format = text(json, "saved_model_format", "", jsonFile, "tf2");
+    if (!format.equals("tf2") && !format.equals("graph")) {
+      throw new IllegalArgumentException(jsonFile + ": saved_model_format must be 'tf2' or 'graph', got '"
+          + format + "'");
+    }
+    String signatureKey = text(json, "signature", "", jsonFile, "serving_default");
     String[] tags = {SavedModelBundle.DEFAULT_TAG};
     try (SavedModelBundle bundle = SavedModelBundle.load(dir.toString(), tags)) {
       Map<String, SignatureDef> signatures = bundle.metaGraphDef().getSignatureDefMap();
@@ -191,13 +199,13 @@ public final class SavedModelBackbone implements Backbone {
             + " --pooling avg)");
       }
       JsonNode size = json.path("input_size");
-      long[] jsonInput = {size.path("height").asLong(-1), size.path("width").asLong(-1),
-          size.path("channels").asLong(-1)};
+      long[] jsonInput = {integer(size, "height", "input_size.", jsonFile),
+          integer(size, "width", "input_size.", jsonFile), integer(size, "channels", "input_size.", jsonFile)};
       if (jsonInput[0] != inDims[1] || jsonInput[1] != inDims[2] || jsonInput[2] != inDims[3]) {
         throw new IllegalArgumentException(jsonFile + ": input_size " + shapeText(jsonInput)
             + " disagrees with the SavedModel's input " + shapeText(inDims));
       }
-      long featureSize = json.path("feature_size").asLong(-1);
+      long featureSize = integer(json, "feature_size", "", jsonFile);
       if (featureSize != outDims[1]) {
         throw new IllegalArgumentException(jsonFile + ": feature_size " + featureSize
             + " does not fit the SavedModel's output " + shapeText(outDims) + ": a head sized from feature_size"
@@ -215,7 +223,12 @@ public final class SavedModelBackbone implements Backbone {
           throw new IllegalArgumentException(jsonFile + ": preprocessing.std must be > 0, got " + s);
         }
       }
-      boolean bgr = pre.path("channel_order").asText("RGB").toUpperCase(Locale.ROOT).equals("BGR");
+      String order = text(pre, "channel_order", "preprocessing.", jsonFile, "RGB");
+      if (!List.of("RGB", "BGR", "GRAY", "AS-IS").contains(order.toUpperCase(Locale.ROOT))) {
+        throw new IllegalArgumentException(jsonFile + ": preprocessing.channel_order must be RGB, BGR, gray or"
+            + " as-is, got '" + order + "'");
+      }
+      boolean bgr = order.equalsIgnoreCase("BGR");
 
       String inputNode = nodeName(in.getName());
       String featureTensor = out.getName().contains(":") ? out.getName() : out.getName() + ":0";
@@ -294,11 +307,31 @@ public final class SavedModelBackbone implements Backbone {
         .collect(Collectors.joining(", "));
   }
 
-  private static String text(JsonNode json, String field, Path file, String fallback) {
+  /** A string field ({@code fallback} when absent or null); another type is refused, not read as its text. */
+  private static String text(JsonNode json, String field, String parent, Path file, String fallback) {
     JsonNode n = json.get(field);
-    return n == null || n.isNull() ? fallback : n.asText();
+    if (n == null || n.isNull()) {
+      return fallback;
+    }
+    if (!n.isTextual()) {
+      throw new IllegalArgumentException(file + ": " + parent + field + " must be a string, got " + n);
+    }
+    return n.asText();
   }
 
+  /** An integer field, -1 when absent (which no model's size matches); another type is refused, not coerced. */
+  private static long integer(JsonNode json, String field, String parent, Path file) {
+    JsonNode n = json.path(field);
+    if (n.isMissingNode()) {
+      return -1;
+    }
+    if (!n.isIntegralNumber()) {
+      throw new IllegalArgumentException(file + ": " + parent + field + " must be an integer, got " + n);
+    }
+    return n.asLong();
+  }
+
+  /** A list of 1 or {@code channels} finite numbers: anything else is refused, not read as 0 or NaN. */
   private static float[] floats(JsonNode node, int channels, Path file, String field) {
     if (!node.isArray() || (node.size() != channels && node.size() != 1)) {
       throw new IllegalArgumentException(file + ": " + field + " must be a list of 1 or " + channels
@@ -306,7 +339,11 @@ public final class SavedModelBackbone implements Backbone {
     }
     float[] out = new float[channels];
     for (int c = 0; c < channels; c++) {
-      out[c] = (float) node.get(node.size() == 1 ? 0 : c).asDouble();
+      JsonNode v = node.get(node.size() == 1 ? 0 : c);
+      out[c] = (float) v.asDouble();
+      if (!v.isNumber() || !Float.isFinite(out[c])) {
+        throw new IllegalArgumentException(file + ": " + field + " must be a list of finite numbers, got " + node);
+      }
     }
     return out;
   }

@@ -32,6 +32,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.proto.ConfigProto;
@@ -115,14 +116,46 @@ public final class Runs {
     return run(config, options, data, null);
   }
 
-  /** Continues the run in {@code options.runDir()} from its newest checkpoint. */
+  /**
+   * Continues the run in {@code options.runDir()} from its newest usable checkpoint: a damaged one (a file missing,
+   * truncated or corrupt) is passed over to the previous one, then to {@code best/}, with a warning naming both
+   * ({@link Checkpoints#restoreNewest}). A run stopped before its first checkpoint (no checkpoint, no epoch in
+   * {@code metrics.jsonl}) starts from its first epoch, saying so.
+   *
+   * @throws CheckpointException when the run has checkpoints but none is usable: nothing is trained, nothing
+   *     overwritten
+   */
   public static TrainResult resume(Options options) {
     TrainConfig config = readConfig(options.runDir()).orElseThrow(() -> new IllegalArgumentException(
         "nothing to resume: " + options.runDir().resolve("config.json") + " does not exist"));
     Checkpoints checkpoints = new Checkpoints(options.runDir(), config.keepCheckpoints());
-    Path latest = checkpoints.latest().orElseThrow(() ->
-        new IllegalArgumentException("nothing to resume: no checkpoint in " + checkpoints.dir()));
-    return run(config, options, loadData(config), latest);
+    try {
+      checkpoints.cleanUp();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot clean up " + checkpoints.dir() + ": " + e.getMessage(), e);
+    }
+    if (checkpoints.candidates().isEmpty()) {
+      if (epochsLogged(options.runDir()) > 0) {
+        throw new CheckpointException(checkpoints.dir(), "no checkpoint to resume from, but metrics.jsonl lists "
+            + epochsLogged(options.runDir()) + " trained epochs: the checkpoints were removed; start the run again"
+            + " in a new folder");
+      }
+      log.warn("{} holds no checkpoint yet (the run stopped before its first one): starting it from epoch 1",
+          options.runDir());
+      return run(config, options, loadData(config), null);
+    }
+    checkpoints.requireUsable(); // before the data and the features are loaded
+    return run(config, options, loadData(config), checkpoints);
+  }
+
+  /** Lines of the run's {@code metrics.jsonl} (0 when there is none). */
+  private static long epochsLogged(Path runDir) {
+    Path metrics = runDir.resolve("metrics.jsonl");
+    try (Stream<String> lines = Files.exists(metrics) ? Files.lines(metrics) : Stream.empty()) {
+      return lines.filter(l -> !l.isBlank()).count();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + metrics + ": " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -250,7 +283,7 @@ public final class Runs {
     return DatasetId.fromKey(config.dataset()).paperNormalization();
   }
 
-  private static TrainResult run(TrainConfig config, Options options, DatasetSplits data, Path resumeFrom) {
+  private static TrainResult run(TrainConfig config, Options options, DatasetSplits data, Checkpoints resume) {
     writeMachine(options.runDir());
     ImageDataset train = data.train();
     log.info("data: {} ({}): {}x{}x{} images, train {}, validation {}, test {}; {} classes: {}",
@@ -263,7 +296,7 @@ public final class Runs {
     Trainer.Builder trainer = trainer(config)
         .sessionConfig(options.sessionConfig())
         .evalBatchSize(options.evalBatchSize())
-        .resumeFrom(resumeFrom)
+        .resumeFromNewest(resume)
         .callbacks(new NanGuard(checkpointing.checkpoints().dir()));
     if (options.progress()) {
       trainer.callback(new ProgressBarLogger());

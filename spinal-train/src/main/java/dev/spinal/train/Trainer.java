@@ -18,6 +18,7 @@ import dev.spinal.train.callbacks.Callback;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.proto.ConfigProto;
@@ -61,6 +62,7 @@ public final class Trainer {
   private final ConfigProto sessionConfig;
   private final int evalBatchSize;
   private final Path resumeFrom;
+  private final Checkpoints resumeNewest;
 
   private Trainer(Builder b) {
     this.optimizer = b.optimizer;
@@ -75,6 +77,7 @@ public final class Trainer {
     this.sessionConfig = b.sessionConfig;
     this.evalBatchSize = b.evalBatchSize;
     this.resumeFrom = b.resumeFrom;
+    this.resumeNewest = b.resumeNewest;
   }
 
   public static Builder builder() {
@@ -96,6 +99,7 @@ public final class Trainer {
     b.sessionConfig = sessionConfig;
     b.evalBatchSize = evalBatchSize;
     b.resumeFrom = resumeFrom;
+    b.resumeNewest = resumeNewest;
     return b;
   }
 
@@ -174,9 +178,20 @@ public final class Trainer {
         batchSize, train.size());
     try (TrainingGraph graph = TrainingGraph.build(trained, optimizer, seed, precision, sessionConfig)) {
       RunState state = RunState.start(optimizer.learningRate());
+      Path restored = resumeFrom;
       if (resumeFrom != null) {
         state = Checkpoints.restore(graph.session(), resumeFrom);
-        log.info(String.format("resumed from %s: epoch %d, step %d, lr %.3g", resumeFrom, state.epochsDone() + 1,
+      } else if (resumeNewest != null) {
+        Checkpoints.Restored r = resumeNewest.restoreNewest(graph.session());
+        state = r.state();
+        restored = r.checkpoint();
+        if (!r.passedOver().isEmpty()) {
+          log.warn("resuming from {} instead of the damaged {}", r.checkpoint(), r.passedOver().stream()
+              .map(d -> d.checkpoint().getFileName().toString()).collect(Collectors.joining(", ")));
+        }
+      }
+      if (restored != null) {
+        log.info(String.format("resumed from %s: epoch %d, step %d, lr %.3g", restored, state.epochsDone() + 1,
             state.step(), state.learningRate()));
       }
       graph.optimizer().setLearningRate(graph.session(), state.learningRate());
@@ -435,6 +450,7 @@ public final class Trainer {
     private ConfigProto sessionConfig;
     private int evalBatchSize = 500;
     private Path resumeFrom;
+    private Checkpoints resumeNewest;
 
     private Builder() {}
 
@@ -520,6 +536,19 @@ public final class Trainer {
      */
     public Builder resumeFrom(Path checkpoint) {
       this.resumeFrom = checkpoint;
+      this.resumeNewest = null;
+      return this;
+    }
+
+    /**
+     * Continue from the newest usable checkpoint of {@code checkpoints} ({@link Checkpoints#restoreNewest}): a
+     * damaged one (a file missing, truncated or corrupt) is passed over, with a warning naming it and the one used
+     * instead; when none is usable the fit fails with a {@link CheckpointException} and trains nothing. Null:
+     * start fresh.
+     */
+    public Builder resumeFromNewest(Checkpoints checkpoints) {
+      this.resumeNewest = checkpoints;
+      this.resumeFrom = null;
       return this;
     }
 

@@ -1,11 +1,13 @@
 package dev.spinal.datasets.io;
 
+import com.google.common.base.CharMatcher;
 import dev.spinal.datasets.DatasetException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.apache.commons.compress.archivers.ArchiveEntry;
@@ -65,7 +67,13 @@ public final class ArchiveExtractor {
       if (name.startsWith("/") || name.startsWith("\\") || name.matches("^[A-Za-z]:.*")) {
         throw new DatasetException(archive, "refusing entry '" + name + "' with an absolute path");
       }
-      Path dest = root.resolve(name).normalize();
+      Path dest;
+      try {
+        dest = root.resolve(name).normalize();
+      } catch (InvalidPathException ex) {
+        throw new DatasetException(archive, "refusing entry '" + CharMatcher.javaIsoControl().replaceFrom(name, '?')
+            + "': not a valid file name (" + ex.getReason() + "; a corrupt archive?)", ex);
+      }
       if (!dest.startsWith(root) || dest.equals(root) && !e.isDirectory()) {
         throw new DatasetException(archive, "refusing entry '" + name + "': it would land outside " + root);
       }

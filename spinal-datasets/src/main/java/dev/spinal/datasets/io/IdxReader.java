@@ -26,12 +26,16 @@ import java.util.zip.ZipException;
  * {@code idx2} int32 {@code [n, 8]}.
  *
  * <p>Every read checks the magic, the type, the number of dimensions, and that exactly the announced number of
- * bytes follows the header (neither fewer — a truncated file — nor more). Optionally it computes a digest of the
+ * bytes follows the header (neither fewer — a truncated file — nor more). The announced size is checked against the
+ * file's size before anything is allocated, so a corrupt header fails at once instead of reserving gigabytes.
+ * Every problem is a {@link DatasetException} naming the file. Optionally it computes a digest of the
  * whole decompressed payload (header included), which is what the registry's payload checksums are taken over.
  */
 public final class IdxReader {
   public static final int UBYTE = 0x08;
   public static final int INT32 = 0x0C;
+  /** Deflate's largest compression ratio (runs of one byte), bounding what a gzip file can decompress to. */
+  static final long MAX_DEFLATE_RATIO = 1032;
 
   private IdxReader() {}
 
@@ -124,6 +128,7 @@ public final class IdxReader {
   public static IdxData read(Path file, int expectedType, int expectedDims, String digestAlgorithm) {
     MessageDigest md = digestAlgorithm == null ? null : Checksums.newDigest(digestAlgorithm);
     try (InputStream in = open(file)) {
+      boolean gzip = in instanceof GZIPInputStream;
       byte[] magic = in.readNBytes(4);
       if (magic.length < 4) {
         throw new DatasetException(file, "truncated: " + magic.length + " bytes, too short for an IDX header");
@@ -142,16 +147,31 @@ public final class IdxReader {
       }
       ByteBuffer db = ByteBuffer.wrap(dimBytes).order(ByteOrder.BIG_ENDIAN);
       int[] dims = new int[ndims];
-      long count = elementSize(type);
       for (int d = 0; d < ndims; d++) {
         dims[d] = db.getInt();
         if (dims[d] < 0) {
           throw new DatasetException(file, "negative dimension " + dims[d] + " in the IDX header");
         }
-        count *= dims[d];
       }
+      long count = dataBytes(type, dims);
       if (count > Integer.MAX_VALUE - 16) {
-        throw new DatasetException(file, "IDX header announces " + count + " bytes, more than one array can hold");
+        throw new DatasetException(file, "the IDX header announces dimensions " + Arrays.toString(dims)
+            + ", more bytes than one array can hold (a corrupt header?)");
+      }
+      // A corrupt size field must not allocate gigabytes: check the announced bytes against what the file can hold
+      // before allocating (a raw file exactly, a gzip file by deflate's largest ratio, about 1032:1).
+      long header = 4L + 4L * ndims;
+      long stored = Files.size(file);
+      if (gzip) {
+        long most = stored * MAX_DEFLATE_RATIO + 1024;
+        if (header + count > most) {
+          throw new DatasetException(file, "truncated or corrupt: the header announces dimensions "
+              + Arrays.toString(dims) + " (" + count + " bytes of data), more than a gzip file of " + stored
+              + " bytes can hold");
+        }
+      } else if (header + count > stored) {
+        throw new DatasetException(file, "truncated: the header announces dimensions " + Arrays.toString(dims)
+            + " (" + count + " bytes of data) but only " + Math.max(0, stored - header) + " bytes follow");
       }
       byte[] values = new byte[(int) count];
       int got = readFully(in, values);
@@ -180,6 +200,26 @@ public final class IdxReader {
     } catch (IOException e) {
       throw new DatasetException(file, "cannot read: " + e, e);
     }
+  }
+
+  /**
+   * Bytes of data the dimensions announce, or {@code Long.MAX_VALUE} beyond the long range (four int32 sizes can
+   * multiply past it).
+   */
+  static long dataBytes(int type, int[] dims) {
+    long count = elementSize(type);
+    for (int d : dims) {
+      if (d == 0) {
+        return 0;
+      }
+    }
+    for (int d : dims) {
+      if (count > Long.MAX_VALUE / d) {
+        return Long.MAX_VALUE;
+      }
+      count *= d;
+    }
+    return count;
   }
 
   private static int readFully(InputStream in, byte[] dst) throws IOException {

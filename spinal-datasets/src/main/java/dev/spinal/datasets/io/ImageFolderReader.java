@@ -30,7 +30,9 @@ import javax.imageio.stream.ImageInputStream;
  * {@code Resize((h, w))} does — the aspect ratio is not kept, as in the paper's scripts.
  *
  * <p>Classes are the sub-folder names in sorted order (label k = k-th name), as in torchvision. An empty class
- * folder, a file that is not an image, or a corrupt image fails with an exception naming the file.
+ * folder, a file that is not an image, or a corrupt image fails with a {@link DatasetException} naming the file;
+ * so does an image whose header announces more pixels than its file can hold ({@link #checkPixels}), before
+ * anything is allocated for it.
  */
 public final class ImageFolderReader {
   /** Files skipped silently: OS droppings, not data. */
@@ -165,20 +167,22 @@ public final class ImageFolderReader {
   }
 
   /**
+   * The most pixels an image may have: PIL's decompression-bomb limit (twice {@code Image.MAX_IMAGE_PIXELS}, where
+   * PIL refuses to open an image). About 0.7 GB once decoded.
+   */
+  public static final long MAX_PIXELS = 178_956_970L;
+
+  /**
    * The {@code [height, width]} of an image file, read from its header without decoding the pixels.
    *
-   * @throws DatasetException naming the file if no decoder recognises it
+   * @throws DatasetException naming the file if no decoder recognises it, or its header announces more pixels than
+   *     the file can hold ({@link #checkPixels})
    */
   public static int[] size(Path file) {
     try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-      Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
-      if (readers == null || !readers.hasNext()) {
-        throw new DatasetException(file, "not an image (no JPEG/PNG/BMP/GIF decoder recognises it)");
-      }
-      ImageReader reader = readers.next();
+      ImageReader reader = reader(file, in);
       try {
-        reader.setInput(in, true, true);
-        return new int[] {reader.getHeight(0), reader.getWidth(0)};
+        return checkPixels(file, reader);
       } finally {
         reader.dispose();
       }
@@ -190,18 +194,64 @@ public final class ImageFolderReader {
     }
   }
 
+  private static ImageReader reader(Path file, ImageInputStream in) {
+    Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+    if (readers == null || !readers.hasNext()) {
+      throw new DatasetException(file, "not an image (no JPEG/PNG/BMP/GIF decoder recognises it)");
+    }
+    ImageReader reader = readers.next();
+    reader.setInput(in, true, true);
+    return reader;
+  }
+
+  /**
+   * The header's {@code [height, width]}, checked before a decoder allocates the image: a corrupt size field would
+   * otherwise reserve gigabytes for a file of a few hundred bytes. Refused: more than {@link #MAX_PIXELS}, and more
+   * pixels than a complete file of this size can encode — PNG at most 8 pixels per byte (1-bit) times deflate's
+   * ratio of about 1032:1; JPEG at most 512 pixels per byte (at least one bit per 8x8 block).
+   */
+  static int[] checkPixels(Path file, ImageReader reader) throws IOException {
+    int h = reader.getHeight(0);
+    int w = reader.getWidth(0);
+    long pixels = (long) h * w;
+    if (h <= 0 || w <= 0) {
+      throw new DatasetException(file, "corrupt image: the header announces " + w + "x" + h + " pixels");
+    }
+    if (pixels > MAX_PIXELS) {
+      throw new DatasetException(file, "the header announces " + w + "x" + h + " pixels, more than the "
+          + MAX_PIXELS + " Spinal decodes (a corrupt header, or a decompression bomb); resize the image first");
+    }
+    String format = reader.getFormatName().toLowerCase(Locale.ROOT);
+    long perByte = switch (format) {
+      case "png" -> 8 * 1032;
+      case "jpeg", "jpg" -> 512;
+      default -> Long.MAX_VALUE;
+    };
+    long bytes = Files.size(file);
+    if (perByte != Long.MAX_VALUE && pixels > bytes * perByte) {
+      throw new DatasetException(file, "truncated or corrupt: the " + format.toUpperCase(Locale.ROOT)
+          + " header announces " + w + "x" + h + " pixels, more than a file of " + bytes + " bytes can hold");
+    }
+    return new int[] {h, w};
+  }
+
   /** Decodes one image file to RGB and resizes it: HWC uint8 {@code [height, width, 3]}. */
   public static byte[] decodeRgb(Path file, int height, int width) {
     BufferedImage img;
-    try {
-      img = ImageIO.read(file.toFile());
+    try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+      ImageReader reader = reader(file, in);
+      try {
+        checkPixels(file, reader);
+        img = reader.read(0);
+      } finally {
+        reader.dispose();
+      }
+    } catch (DatasetException e) {
+      throw e;
     } catch (IIOException e) {
       throw new DatasetException(file, "corrupt image: " + rootMessage(e), e);
     } catch (IOException | RuntimeException e) {
       throw new DatasetException(file, "cannot decode image: " + rootMessage(e), e);
-    }
-    if (img == null) {
-      throw new DatasetException(file, "not an image (no JPEG/PNG/BMP/GIF decoder recognises it)");
     }
     int w = img.getWidth();
     int h = img.getHeight();

@@ -40,7 +40,8 @@ public final class NpyReader {
   private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
   private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
   private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
-  private static final Pattern TYPE = Pattern.compile("([<>|=]?)([biufcUSMm])(\\d+)");
+  /** Up to 8 digits of item size, so that a corrupt dtype cannot overflow an int (4 bytes per 'U' character). */
+  private static final Pattern TYPE = Pattern.compile("([<>|=]?)([biufcUSMm])(\\d{1,8})");
 
   private NpyReader() {}
 
@@ -251,7 +252,7 @@ public final class NpyReader {
           + " save a numeric array");
     }
     Matcher t = TYPE.matcher(dtype);
-    if (!t.matches()) {
+    if (!t.matches() || itemSize(dtype) == 0) {
       throw new DatasetException(file, where + "dtype " + dtype + " is not supported");
     }
     if (t.group(1).equals(">") && itemSize(dtype) > 1) {
@@ -263,10 +264,12 @@ public final class NpyReader {
           + " save numpy.ascontiguousarray(x)");
     }
     long[] shape = parseShape(shapeMatch.group(1), file, where);
-    long expected = count(shape) * itemSize(dtype);
+    long values = count(shape);
+    long expected = values > Long.MAX_VALUE / itemSize(dtype) ? Long.MAX_VALUE : values * itemSize(dtype);
     if (expected > Integer.MAX_VALUE - 16) {
       throw new DatasetException(file, where + "shape " + shapeText(shape) + " of " + dtype + " holds "
-          + expected + " bytes, more than one array can hold");
+          + (expected == Long.MAX_VALUE ? "more than 2^63" : String.valueOf(expected))
+          + " bytes, more than one array can hold");
     }
     byte[] data = in.readNBytes((int) expected);
     if (data.length < expected) {
@@ -303,9 +306,18 @@ public final class NpyReader {
     return dims.stream().mapToLong(Long::longValue).toArray();
   }
 
+  /** The product of the shape, or {@code Long.MAX_VALUE} beyond the long range (a corrupt header's sizes). */
   static long count(long[] shape) {
     long n = 1;
     for (long d : shape) {
+      if (d == 0) {
+        return 0;
+      }
+    }
+    for (long d : shape) {
+      if (n > Long.MAX_VALUE / d) {
+        return Long.MAX_VALUE;
+      }
       n *= d;
     }
     return n;
