@@ -118,10 +118,10 @@ class CorruptedFilesFuzzTest {
   @Test
   void stl10Binary() {
     Map<String, byte[]> files = new LinkedHashMap<>();
-    files.put("stl10_binary/train_X.bin", Stl10AndFoldersTest.stlImages(6));
-    files.put("stl10_binary/train_y.bin", Stl10AndFoldersTest.stlLabels(6));
-    files.put("stl10_binary/test_X.bin", Stl10AndFoldersTest.stlImages(3));
-    files.put("stl10_binary/test_y.bin", Stl10AndFoldersTest.stlLabels(3));
+    files.put("stl10_binary/train_X.bin", dev.spinal.testing.DatasetFixtures.stl10Images(6));
+    files.put("stl10_binary/train_y.bin", dev.spinal.testing.DatasetFixtures.stl10Labels(6));
+    files.put("stl10_binary/test_X.bin", dev.spinal.testing.DatasetFixtures.stl10Images(3));
+    files.put("stl10_binary/test_y.bin", dev.spinal.testing.DatasetFixtures.stl10Labels(3));
     expectNoFindings(FuzzHarness.run("STL-10 binary", work.resolve("stl10"), SEED, 200, files, raw(files),
         (root, i) -> Datasets.load("stl10", options().path(root).validationSize(1).build()), null));
   }
@@ -286,7 +286,7 @@ class CorruptedFilesFuzzTest {
   /** What a dataset archive holds: a folder with a few files, one in a sub-folder. */
   static Map<String, byte[]> archiveContent() {
     Map<String, byte[]> content = new LinkedHashMap<>();
-    content.put("data/train_y.bin", Stl10AndFoldersTest.stlLabels(40));
+    content.put("data/train_y.bin", dev.spinal.testing.DatasetFixtures.stl10Labels(40));
     content.put("data/readme.txt", "a dataset\n".repeat(20).getBytes(StandardCharsets.UTF_8));
     content.put("data/cat/img0.png", encode(UserFixtures.rgb(0, 0, 12, 10), "png"));
     return content;
