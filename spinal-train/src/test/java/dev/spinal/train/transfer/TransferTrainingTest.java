@@ -105,7 +105,7 @@ class TransferTrainingTest {
     assumeTrue(Files.isDirectory(folder(backbone)), backbone + " is not built on this machine: run"
         + " bash saved-models/make_backbones.sh " + backbone);
     TrainConfig config = config(backbone, limit, 1, true).toBuilder().fineTuneBatchNorm(batchNorm)
-        .maxSteps(maxSteps).build();
+        .maxSteps(maxSteps).batchSize(limit < 128 ? 16 : 64).build();
     Path base = dir.resolve("export");
     TrainResult result = Runs.start(config, options(dir.resolve("run")).withExport(base));
     assertThat(result.history()).hasSize(1);
