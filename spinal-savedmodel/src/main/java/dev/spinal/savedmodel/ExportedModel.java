@@ -20,7 +20,8 @@ import org.tensorflow.types.TInt64;
 
 /**
  * A classifier exported by {@link ModelExporter}, loaded back through TF Java's SavedModel loader:
- * its {@code serving_default} signature, input shape and class names.
+ * its {@code serving_default} signature, input shape and class names. A folder Spinal did not write is
+ * audited before it is loaded ({@link SavedModelAudit}, {@link ModelTrust}).
  *
  * <p>Thread safety: {@link #classify} and {@link #probabilities} may be called from many threads at
  * once on one loaded model (TensorFlow's {@code Session::Run} is thread-safe and the signature holds
@@ -34,23 +35,40 @@ public final class ExportedModel implements AutoCloseable {
   private final SessionFunction serving;
   private final Shape imageShape;
   private final List<String> classNames;
+  private final SavedModelAudit.Report audit;
 
   private ExportedModel(Path dir, SavedModelBundle bundle, SessionFunction serving, Shape imageShape,
-      List<String> classNames) {
+      List<String> classNames, SavedModelAudit.Report audit) {
     this.dir = dir;
     this.bundle = bundle;
     this.serving = serving;
     this.imageShape = imageShape;
     this.classNames = classNames;
+    this.audit = audit;
   }
 
   /**
-   * Loads {@code dir} (a version folder, or a base folder whose highest version is taken).
+   * Loads {@code dir} (a version folder, or a base folder whose highest version is taken) after auditing it
+   * under {@link ModelTrust#AUDITED}: a SavedModel that Spinal exported passes.
    *
+   * @throws UntrustedSavedModelException when its graph holds ops that reach outside the model
    * @throws IllegalArgumentException naming what is missing or unexpected
    */
   public static ExportedModel load(Path dir) throws IOException {
+    return load(dir, ModelTrust.AUDITED);
+  }
+
+  /**
+   * Loads {@code dir} (a version folder, or a base folder whose highest version is taken); its graph is
+   * audited first ({@link SavedModelAudit#check}), before anything of it runs.
+   *
+   * @param trust {@link ModelTrust#TRUSTED} loads it even when the audit finds ops that reach outside the model
+   * @throws UntrustedSavedModelException refused under {@link ModelTrust#AUDITED}
+   * @throws IllegalArgumentException naming what is missing or unexpected
+   */
+  public static ExportedModel load(Path dir, ModelTrust trust) throws IOException {
     Path versionDir = Files.isRegularFile(dir.resolve("saved_model.pb")) ? dir : latestVersion(dir);
+    SavedModelAudit.Report audit = SavedModelAudit.check(versionDir, trust);
     SavedModelBundle bundle = SavedModelBundle.load(versionDir.toString(), SavedModelBundle.DEFAULT_TAG);
     try {
       SignatureDef def = bundle.metaGraphDef().getSignatureDefMap().get(Signature.DEFAULT_KEY);
@@ -68,7 +86,8 @@ public final class ExportedModel implements AutoCloseable {
       Path classesFile = versionDir.resolve("assets.extra/classes.txt");
       List<String> classes = Files.isRegularFile(classesFile)
           ? Files.readAllLines(classesFile, StandardCharsets.UTF_8) : List.of();
-      return new ExportedModel(versionDir, bundle, bundle.function(Signature.DEFAULT_KEY), shape, classes);
+      return new ExportedModel(versionDir, bundle, bundle.function(Signature.DEFAULT_KEY), shape, classes,
+          audit);
     } catch (RuntimeException e) {
       bundle.close();
       throw e;
@@ -118,6 +137,11 @@ public final class ExportedModel implements AutoCloseable {
 
   public List<String> classNames() {
     return classNames;
+  }
+
+  /** What the audit found when the model was loaded (it passed, or the caller trusted it). */
+  public SavedModelAudit.Report audit() {
+    return audit;
   }
 
   public SavedModelBundle bundle() {

@@ -118,13 +118,25 @@ public final class SavedModelBackbone implements Backbone {
   }
 
   /**
-   * Loads the backbone in {@code dir} for images of {@code height x width x channels}.
+   * Loads the backbone in {@code dir} for images of {@code height x width x channels}, audited under
+   * {@link ModelTrust#AUDITED}: {@link #load(Path, int, int, int, boolean, ModelTrust)}.
+   */
+  public static SavedModelBackbone load(Path dir, int height, int width, int channels, boolean trainable) {
+    return load(dir, height, width, channels, trainable, ModelTrust.AUDITED);
+  }
+
+  /**
+   * Loads the backbone in {@code dir} for images of {@code height x width x channels}. Its graph is audited
+   * before anything of it runs ({@link SavedModelAudit#check}).
    *
    * @param trainable fine-tune: the backbone's variables become trainable variables of the graphs it
    *     is imported into (graph format only)
+   * @param trust {@link ModelTrust#TRUSTED} loads it even when the audit finds ops that reach outside the model
+   * @throws UntrustedSavedModelException refused by the audit under {@link ModelTrust#AUDITED}
    * @throws IllegalArgumentException naming the file, field or shape that is wrong
    */
-  public static SavedModelBackbone load(Path dir, int height, int width, int channels, boolean trainable) {
+  public static SavedModelBackbone load(Path dir, int height, int width, int channels, boolean trainable,
+      ModelTrust trust) {
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException("backbone folder " + dir.toAbsolutePath() + " does not exist");
     }
@@ -136,6 +148,7 @@ public final class SavedModelBackbone implements Backbone {
       throw new IllegalArgumentException("incomplete SavedModel: " + dir + " has no variables/ folder (found: "
           + listing(dir) + "); copy the whole export folder, variables/ included");
     }
+    SavedModelAudit.check(dir, trust); // before SavedModelBundle.load runs its restore and init ops
     Path jsonFile = dir.resolve("backbone.json");
     if (!Files.isRegularFile(jsonFile)) {
       throw new IllegalArgumentException(dir + " has no backbone.json (input size, preprocessing, feature size);"
