@@ -45,12 +45,15 @@ import org.tensorflow.proto.SaverDef;
  * class: one line per op type with its reason and where the list comes from): ops that read or write files, use
  * the network, call back into Python, or run programs the audit cannot see into.
  *
- * <p>Checkpoint ops ({@code SaveV2}, {@code RestoreV2}, {@code MergeV2Checkpoints}, ...) are the loader's own when
- * they belong to the model's saver: a node is accepted when the graph nodes named by
- * {@code MetaGraphDef.saver_def} ({@code restore_op_name}, {@code save_tensor_name}) reach it through their
- * inputs and the functions they call, and no other node of the graph does. A checkpoint op anywhere else (in
- * the serving function, an init op, an uncalled function) is refused like the others. Every SavedModel that
- * Spinal exports, and the backbones in {@code saved-models/}, pass.
+ * <p>Checkpoint ops ({@code SaveV2}, {@code RestoreV2}, {@code MergeV2Checkpoints}, ...) are accepted in two places
+ * only. As the loader's own, when they belong to the model's saver: a node is accepted when the graph nodes named
+ * by {@code MetaGraphDef.saver_def} ({@code restore_op_name}, {@code save_tensor_name}) reach it through their
+ * inputs and the functions they call, and no other node of the graph does. And in a function that no graph node
+ * calls, directly or through other functions, which no session can run: that is where a Keras backbone's saver
+ * functions stay when Spinal imports the backbone without its saver nodes. A checkpoint op anywhere else (in the
+ * serving function, an init op) is refused like the others; the other listed ops are refused in uncalled
+ * functions too (TF2's Python loader can call such a function, and a model that carries one is suspect). Every
+ * SavedModel that Spinal exports, and the backbones in {@code saved-models/}, pass.
  *
  * <p>What it does not do: look into the values of string tensors (a file name fed at run time), check that
  * the saver's restore reads the model's own {@code variables/}, or make an accepted model safe; for a model
@@ -110,15 +113,16 @@ public final class SavedModelAudit {
    *
    * @param ops every op type, by name, with its counts
    * @param refused the nodes that make the model untrusted, in graph then library order
-   * @param loaderOwn the checkpoint-op nodes accepted as the saver's (see the class comment)
+   * @param acceptedCheckpointOps the checkpoint-op nodes accepted: the saver's, or in uncalled functions (see the
+   *     class comment)
    */
   public record Report(Path dir, int graphNodes, int functions, int functionNodes, Map<String, OpCount> ops,
-      List<Finding> refused, List<Finding> loaderOwn) {
+      List<Finding> refused, List<Finding> acceptedCheckpointOps) {
 
     public Report {
       ops = Collections.unmodifiableMap(new TreeMap<>(ops));
       refused = List.copyOf(refused);
-      loaderOwn = List.copyOf(loaderOwn);
+      acceptedCheckpointOps = List.copyOf(acceptedCheckpointOps);
     }
 
     /** True when no op reaches outside the model. */
@@ -159,13 +163,13 @@ public final class SavedModelAudit {
           c.functions(), refusedOps().contains(op) ? "  REFUSED" : "")));
       b.append("refused: ").append(refused.isEmpty() ? "none" : refused.size() + " nodes").append('\n');
       for (Finding f : refused) {
-        b.append("  ").append(f.op()).append(" (").append(f.category()).append(": ").append(f.reason())
-            .append(")\n    at ").append(f.where()).append('\n');
+        b.append("  ").append(f.op()).append(" [").append(f.category()).append("] ").append(f.reason())
+            .append("\n    at ").append(f.where()).append('\n');
       }
-      if (!loaderOwn.isEmpty()) {
-        b.append("accepted as the loader's own checkpoint save/restore (saver_def): ").append(loaderOwn.size())
-            .append(" nodes\n");
-        for (Finding f : loaderOwn) {
+      if (!acceptedCheckpointOps.isEmpty()) {
+        b.append("accepted checkpoint ops (the saver_def's save/restore, which the loader runs, or in functions"
+            + " nothing calls): ").append(acceptedCheckpointOps.size()).append(" nodes\n");
+        for (Finding f : acceptedCheckpointOps) {
           b.append("  ").append(f.op()).append(" at ").append(f.where()).append('\n');
         }
       }
@@ -267,7 +271,7 @@ public final class SavedModelAudit {
 
     Map<String, int[]> counts = new TreeMap<>();
     List<Finding> refused = new ArrayList<>();
-    List<Finding> loaderOwn = new ArrayList<>();
+    List<Finding> accepted = new ArrayList<>();
     for (NodeDef n : graph) {
       counts.computeIfAbsent(n.getOp(), k -> new int[2])[0]++;
       Rule rule = rule(n);
@@ -275,13 +279,15 @@ public final class SavedModelAudit {
         Finding f = new Finding(n.getOp(), n.getName(), null, null, rule.category(), rule.reason());
         boolean own = rule.category().equals(CHECKPOINT) && saverNodes.contains(n.getName())
             && !otherNodes.contains(n.getName());
-        (own ? loaderOwn : refused).add(f);
+        (own ? accepted : refused).add(f);
       }
     }
     int functionNodes = 0;
     for (FunctionDef fn : library.values()) {
       String name = fn.getSignature().getName();
-      boolean saverOnly = saverFunctions.contains(name) && !otherFunctions.contains(name);
+      // the saver's alone, or called by nothing: no session runs it otherwise (see the class comment)
+      boolean checkpointsAllowed = saverFunctions.contains(name) && !otherFunctions.contains(name)
+          || !chains.containsKey(name);
       for (NodeDef n : fn.getNodeDefList()) {
         functionNodes++;
         counts.computeIfAbsent(n.getOp(), k -> new int[2])[1]++;
@@ -289,13 +295,13 @@ public final class SavedModelAudit {
         if (rule != null) {
           Finding f = new Finding(n.getOp(), n.getName(), name,
               chains.getOrDefault(name, "not called from the graph"), rule.category(), rule.reason());
-          (rule.category().equals(CHECKPOINT) && saverOnly ? loaderOwn : refused).add(f);
+          (rule.category().equals(CHECKPOINT) && checkpointsAllowed ? accepted : refused).add(f);
         }
       }
     }
     Map<String, OpCount> ops = new TreeMap<>();
     counts.forEach((op, c) -> ops.put(op, new OpCount(c[0], c[1])));
-    return new Report(dir, graph.size(), library.size(), functionNodes, ops, refused, loaderOwn);
+    return new Report(dir, graph.size(), library.size(), functionNodes, ops, refused, accepted);
   }
 
   /** The first rule of the list that {@code node} matches, or null. */

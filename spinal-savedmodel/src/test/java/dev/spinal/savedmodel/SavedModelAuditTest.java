@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import dev.spinal.core.GraphContext;
+import dev.spinal.core.heads.HeadSpec;
+import dev.spinal.core.heads.ProgressiveSpinalHead;
+import dev.spinal.core.model.Model;
 import dev.spinal.core.model.ModelGraph;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -61,7 +64,7 @@ class SavedModelAuditTest {
     for (String name : List.of("fmnist04-cnn", "fmnist04-cnn-graph", "mobilenetv2-32", "mobilenetv2-32-graph")) {
       SavedModelAudit.Report r = SavedModelAudit.audit(MODELS.resolve(name));
       assertThat(r.passed()).as(name + ": " + r.refusal()).isTrue();
-      assertThat(r.loaderOwn()).extracting(SavedModelAudit.Finding::op)
+      assertThat(r.acceptedCheckpointOps()).extracting(SavedModelAudit.Finding::op)
           .as(name).contains("SaveV2", "RestoreV2", "MergeV2Checkpoints");
       assertThat(r.ops()).containsKey("RestoreV2");
     }
@@ -76,10 +79,29 @@ class SavedModelAuditTest {
     SavedModelAudit.Report r = SavedModelAudit.audit(version);
     assertThat(r.passed()).as(r.refusal()).isTrue();
     // TF Java's exporter writes a TF1 saver into the graph: the loader's own, not refused
-    assertThat(r.loaderOwn()).extracting(SavedModelAudit.Finding::op).contains("SaveV2", "RestoreV2");
-    assertThat(r.loaderOwn()).allSatisfy(f -> assertThat(f.function()).isNull());
+    assertThat(r.acceptedCheckpointOps()).extracting(SavedModelAudit.Finding::op).contains("SaveV2", "RestoreV2");
+    assertThat(r.acceptedCheckpointOps()).allSatisfy(f -> assertThat(f.function()).isNull());
     try (ExportedModel model = ExportedModel.load(dir)) {
       assertThat(model.audit().passed()).isTrue();
+    }
+  }
+
+  @Test
+  void spinalsExportOnAKerasBackbonePassesAndLoads(@TempDir Path dir) throws Exception {
+    for (String name : List.of("fmnist04-cnn", "fmnist04-cnn-graph")) {
+      SavedModelBackbone backbone = SavedModelBackbone.load(MODELS.resolve(name), 28, 28, 1, false);
+      Model model = Model.builder().backbone(backbone).head(new ProgressiveSpinalHead(HeadSpec.builder()
+          .inputSize(backbone.featureSize()).width(4).depth(1).classes(3).build())).build();
+      Path version;
+      try (ModelGraph graph = ModelGraph.build(model, GraphContext.Mode.INFERENCE, 5, null)) {
+        version = ModelExporter.export(graph, dir.resolve(name), List.of("a", "b", "c"), Map.of());
+      }
+      SavedModelAudit.Report r = SavedModelAudit.audit(version);
+      assertThat(r.passed()).as(name + ": " + r.refusal()).isTrue();
+      try (ExportedModel exported = ExportedModel.load(version);
+          TFloat32 x = SavedModelBackboneTest.pattern(2, 28, 28, 1)) {
+        assertThat(exported.classify(x)).hasSize(2);
+      }
     }
   }
 
@@ -175,7 +197,7 @@ class SavedModelAuditTest {
   }
 
   @Test
-  void checkpointOpsPassOnlyAsTheSaversOwn() {
+  void checkpointOpsPassOnlyAsTheSaversOwnOrWhereNothingCallsThem() {
     FunctionDef restore = function("restore_fn", node("RestoreV2", "RestoreV2"));
     FunctionDef serve = function("serve_fn", node("read_ckpt", "RestoreV2"));
     NodeDef filename = node("filename", "Placeholder");
@@ -183,7 +205,7 @@ class SavedModelAuditTest {
     SavedModelAudit.Report ok = audit(meta(List.of(filename, call("restore", "restore_fn", "filename")),
         List.of(restore), "restore"));
     assertThat(ok.passed()).isTrue();
-    assertThat(ok.loaderOwn()).extracting(SavedModelAudit.Finding::node).containsExactly("RestoreV2");
+    assertThat(ok.acceptedCheckpointOps()).extracting(SavedModelAudit.Finding::node).containsExactly("RestoreV2");
     // the same op in the serving function: refused
     SavedModelAudit.Report inServing = audit(meta(List.of(filename, call("restore", "restore_fn", "filename"),
         call("serve", "serve_fn")), List.of(restore, serve), "restore"));
@@ -193,6 +215,12 @@ class SavedModelAuditTest {
     SavedModelAudit.Report shared = audit(meta(List.of(filename, call("restore", "restore_fn", "filename"),
         call("serve", "restore_fn")), List.of(restore), "restore"));
     assertThat(shared.refusedOps()).containsExactly("RestoreV2");
+    // in a function nothing calls (a pruned backbone's saver): no session can run it; other ops stay refused there
+    SavedModelAudit.Report uncalled = audit(meta(List.of(filename), List.of(restore,
+        function("stray", node("w", "WriteFile"))), null));
+    assertThat(uncalled.acceptedCheckpointOps()).extracting(SavedModelAudit.Finding::calledFrom)
+        .containsExactly("not called from the graph");
+    assertThat(uncalled.refusedOps()).containsExactly("WriteFile");
     // without a saver_def nothing is the loader's own
     assertThat(audit(meta(List.of(node("save", "SaveV2")), List.of(), null)).refusedOps()).containsExactly("SaveV2");
     // a TF1 saver node that a serving output depends on is not the loader's own either
