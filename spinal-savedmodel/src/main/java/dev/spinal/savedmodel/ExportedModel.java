@@ -81,7 +81,7 @@ public final class ExportedModel implements AutoCloseable {
    * @throws IllegalArgumentException naming what is missing or unexpected
    */
   public static ExportedModel load(Path dir, ModelTrust trust) throws IOException {
-    Path versionDir = Files.isRegularFile(dir.resolve("saved_model.pb")) ? dir : latestVersion(dir);
+    Path versionDir = versionDir(dir);
     SavedModelAudit.Report audit = SavedModelAudit.check(versionDir, trust);
     SavedModelBundle bundle = SavedModelBundle.load(versionDir.toString(), SavedModelBundle.DEFAULT_TAG);
     try {
@@ -112,6 +112,16 @@ public final class ExportedModel implements AutoCloseable {
       bundle.close();
       throw e;
     }
+  }
+
+  /**
+   * The SavedModel folder {@code dir} names: {@code dir} itself when it holds {@code saved_model.pb}, else its
+   * highest numbered version folder.
+   *
+   * @throws IllegalArgumentException when it is neither
+   */
+  public static Path versionDir(Path dir) throws IOException {
+    return Files.isRegularFile(dir.resolve("saved_model.pb")) ? dir : latestVersion(dir);
   }
 
   static Path latestVersion(Path base) throws IOException {

@@ -3,6 +3,7 @@ package dev.spinal.train;
 import dev.spinal.core.backbones.Backbone;
 import dev.spinal.core.backbones.FlattenBackbone;
 import dev.spinal.core.backbones.Vgg5Backbone;
+import dev.spinal.savedmodel.ModelTrust;
 import dev.spinal.savedmodel.SavedModelBackbone;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,13 +61,24 @@ public final class Backbones {
    * @throws IllegalArgumentException naming what is missing and how to get it
    */
   public static Backbone resolve(String name, int height, int width, int channels, boolean fineTune) {
+    return resolve(name, height, width, channels, fineTune, ModelTrust.AUDITED);
+  }
+
+  /**
+   * @param fineTune for a SavedModel backbone: make its weights trainable (graph format only)
+   * @param trust for a SavedModel backbone: refuse it when its audit finds ops that reach outside the model
+   *     ({@link ModelTrust#AUDITED}), or load it regardless ({@link ModelTrust#TRUSTED})
+   * @throws IllegalArgumentException naming what is missing and how to get it
+   */
+  public static Backbone resolve(String name, int height, int width, int channels, boolean fineTune,
+      ModelTrust trust) {
     switch (name) {
       case "vgg5":
         return new Vgg5Backbone(height, width, channels);
       case "flatten":
         return new FlattenBackbone(height, width, channels);
       default:
-        return SavedModelBackbone.load(folder(name), height, width, channels, fineTune);
+        return SavedModelBackbone.load(folder(name), height, width, channels, fineTune, trust);
     }
   }
 

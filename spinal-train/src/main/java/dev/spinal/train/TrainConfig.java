@@ -7,6 +7,7 @@ import com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonPOJOBuilder;
 import dev.spinal.core.heads.HeadKind;
+import dev.spinal.savedmodel.ModelTrust;
 import java.util.Objects;
 
 /**
@@ -54,6 +55,7 @@ public final class TrainConfig {
   private final int keepCheckpoints;
   private final boolean fineTune;
   private final Precision precision;
+  private final ModelTrust savedModelTrust;
 
   private TrainConfig(Builder b) {
     this.dataset = b.dataset;
@@ -86,6 +88,7 @@ public final class TrainConfig {
     this.keepCheckpoints = b.keepCheckpoints;
     this.fineTune = b.fineTune;
     this.precision = b.precision;
+    this.savedModelTrust = b.savedModelTrust;
   }
 
   public static Builder builder() {
@@ -125,6 +128,7 @@ public final class TrainConfig {
     b.keepCheckpoints = keepCheckpoints;
     b.fineTune = fineTune;
     b.precision = precision;
+    b.savedModelTrust = savedModelTrust;
     return b;
   }
 
@@ -287,6 +291,15 @@ public final class TrainConfig {
     return precision;
   }
 
+  /**
+   * With a SavedModel backbone: whether it is audited and refused when it holds ops that reach outside the model
+   * ({@link ModelTrust#AUDITED}, the default) or loaded regardless ({@code --trust-savedmodel}). Recorded in
+   * {@code config.json}: a resumed run keeps the decision.
+   */
+  public ModelTrust savedModelTrust() {
+    return savedModelTrust;
+  }
+
   public Schedule parsedSchedule() {
     return Schedule.parse(schedule);
   }
@@ -340,12 +353,13 @@ public final class TrainConfig {
         && augment == c.augment
         && keepCheckpoints == c.keepCheckpoints
         && fineTune == c.fineTune
-        && Objects.equals(precision, c.precision);
+        && Objects.equals(precision, c.precision)
+        && savedModelTrust == c.savedModelTrust;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(dataset, dataPath, limit, data, imageHeight, imageWidth, channels, validationFraction, testFraction, splitSeed, verifyChecksums, skipBadFiles, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augment, keepCheckpoints, fineTune, precision);
+    return Objects.hash(dataset, dataPath, limit, data, imageHeight, imageWidth, channels, validationFraction, testFraction, splitSeed, verifyChecksums, skipBadFiles, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augment, keepCheckpoints, fineTune, precision, savedModelTrust);
   }
 
   @Override
@@ -381,6 +395,7 @@ public final class TrainConfig {
         + ", keepCheckpoints=" + keepCheckpoints
         + ", fineTune=" + fineTune
         + ", precision=" + precision
+        + ", savedModelTrust=" + savedModelTrust
         + "}";
   }
 
@@ -423,6 +438,7 @@ public final class TrainConfig {
     private int keepCheckpoints = 3;
     private boolean fineTune = false;
     private Precision precision = Precision.FP32;
+    private ModelTrust savedModelTrust = ModelTrust.AUDITED;
 
     private Builder() {}
 
@@ -604,6 +620,12 @@ public final class TrainConfig {
     /** Arithmetic of the training steps. */
     public Builder precision(Precision value) {
       this.precision = value == null ? Precision.FP32 : value;
+      return this;
+    }
+
+    /** With a SavedModel backbone: audited (the default) or trusted ({@code --trust-savedmodel}); null: audited. */
+    public Builder savedModelTrust(ModelTrust value) {
+      this.savedModelTrust = value == null ? ModelTrust.AUDITED : value;
       return this;
     }
 
