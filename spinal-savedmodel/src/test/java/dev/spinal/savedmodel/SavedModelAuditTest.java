@@ -251,7 +251,7 @@ class SavedModelAuditTest {
   }
 
   @Test
-  void printV2IsRefusedOnlyWhenItPrintsToAFile() {
+  void attributeConditionsRefusePrintV2ToAFileAndProtoDescriptorsFromAFile() {
     NodeDef toFile = node("to_file", "PrintV2").toBuilder().putAttr("output_stream",
         AttrValue.newBuilder().setS(ByteString.copyFromUtf8("file:///tmp/log.txt")).build()).build();
     NodeDef toStderr = node("to_stderr", "PrintV2").toBuilder().putAttr("output_stream",
@@ -260,6 +260,13 @@ class SavedModelAuditTest {
     SavedModelAudit.Report r = audit(meta(List.of(toFile, toStderr, byDefault), List.of(), null));
     assertThat(r.refused()).extracting(SavedModelAudit.Finding::node).containsExactly("to_file");
     assertThat(r.ops()).containsEntry("PrintV2", new SavedModelAudit.OpCount(3, 0));
+    // a protocol-buffer decoder is refused only when its descriptors come from a file
+    NodeDef local = node("local", "DecodeProtoV2").toBuilder().putAttr("descriptor_source",
+        AttrValue.newBuilder().setS(ByteString.copyFromUtf8("local://")).build()).build();
+    NodeDef fromFile = node("from_file", "DecodeProtoV2").toBuilder().putAttr("descriptor_source",
+        AttrValue.newBuilder().setS(ByteString.copyFromUtf8("/etc/descriptors.bin")).build()).build();
+    assertThat(audit(meta(List.of(local, fromFile), List.of(), null)).refused())
+        .extracting(SavedModelAudit.Finding::node).containsExactly("from_file");
   }
 
   @Test
