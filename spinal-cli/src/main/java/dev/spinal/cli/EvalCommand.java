@@ -34,10 +34,12 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed that carves the validation split from the"
       + " training set (give the run's --seed to see its split).")
   long seed;
+  @Option(names = "--trust-savedmodel", description = InspectCommand.TRUST_HELP)
+  boolean trustSavedModel;
 
   @Override
   public Integer call() throws Exception {
-    try (ExportedModel m = ExportedModel.load(model)) {
+    try (ExportedModel m = ExportedModel.load(model, InspectCommand.trust(trustSavedModel))) {
       ImageDataset data = split(load(dataset, dataPath, limit, seed), split);
       long correct = 0;
       try (BatchStream stream = BatchStream.builder(data).batchSize(500).normalize(Normalization.UNIT)

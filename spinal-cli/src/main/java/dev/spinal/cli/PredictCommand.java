@@ -37,6 +37,8 @@ final class PredictCommand implements Callable<Integer> {
   int limit;
   @Option(names = "--top", paramLabel = "K", defaultValue = "3", description = "Classes to show per image, most probable first.")
   int top;
+  @Option(names = "--trust-savedmodel", description = InspectCommand.TRUST_HELP)
+  boolean trustSavedModel;
   @Parameters(arity = "0..*", paramLabel = "IMAGE", showDefaultValue = Help.Visibility.NEVER, description = "Image files (PNG, JPEG, BMP, GIF), resized to"
       + " the model's input.")
   List<Path> images = List.of();
@@ -53,12 +55,13 @@ final class PredictCommand implements Callable<Integer> {
       eval.split = split;
       eval.limit = limit;
       eval.seed = 1;
+      eval.trustSavedModel = trustSavedModel;
       return eval.call();
     }
     if (images.isEmpty()) {
       throw new IllegalArgumentException("give image files, or --dataset D [--split test]");
     }
-    try (ExportedModel m = ExportedModel.load(model)) {
+    try (ExportedModel m = ExportedModel.load(model, InspectCommand.trust(trustSavedModel))) {
       Shape hwc = m.imageShape();
       int h = (int) hwc.get(0);
       int w = (int) hwc.get(1);

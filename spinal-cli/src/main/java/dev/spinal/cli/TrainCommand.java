@@ -1,6 +1,7 @@
 package dev.spinal.cli;
 
 import dev.spinal.core.heads.HeadKind;
+import dev.spinal.savedmodel.ModelTrust;
 import dev.spinal.train.Devices;
 import dev.spinal.train.OptimizerKind;
 import dev.spinal.train.Precision;
@@ -96,6 +97,10 @@ final class TrainCommand implements Callable<Integer> {
       + " scale and offset (its moving statistics stay the backbone's). Default: recipe's, else"
       + " ${bundle:default.fine-tune-batch-norm}.")
   Boolean fineTuneBatchNorm;
+
+  @Option(names = "--trust-savedmodel", description = InspectCommand.TRUST_HELP
+      + " (For a SavedModel --backbone; recorded in the run's config.json.)")
+  boolean trustSavedModel;
 
   @Option(names = "--precision", paramLabel = "PRECISION", converter = Choices.PrecisionName.class,
       completionCandidates = Choices.PrecisionName.class, description = "fp32 or bf16: bfloat16 mixed precision"
@@ -326,6 +331,9 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (precision != null) {
       b.precision(Precision.parse(precision));
+    }
+    if (trustSavedModel) {
+      b.savedModelTrust(ModelTrust.TRUSTED);
     }
     dataOptions(b);
     return b.build();

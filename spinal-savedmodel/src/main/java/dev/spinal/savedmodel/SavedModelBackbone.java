@@ -122,23 +122,30 @@ public final class SavedModelBackbone implements Backbone {
   }
 
   /**
-   * Loads the backbone in {@code dir} for images of {@code height x width x channels}.
-   *
-   * @param trainable fine-tune the weights ({@link FineTune#WEIGHTS}) or freeze them
-   * @throws IllegalArgumentException naming the file, field or shape that is wrong
+   * Loads the backbone in {@code dir}, audited ({@link ModelTrust#AUDITED}), fine-tuning its weights
+   * ({@link FineTune#WEIGHTS}) or frozen.
    */
   public static SavedModelBackbone load(Path dir, int height, int width, int channels, boolean trainable) {
-    return load(dir, height, width, channels, FineTune.of(trainable, false));
+    return load(dir, height, width, channels, FineTune.of(trainable, false), ModelTrust.AUDITED);
+  }
+
+  /** Loads the backbone in {@code dir}, audited ({@link ModelTrust#AUDITED}). */
+  public static SavedModelBackbone load(Path dir, int height, int width, int channels, FineTune fineTune) {
+    return load(dir, height, width, channels, fineTune, ModelTrust.AUDITED);
   }
 
   /**
-   * Loads the backbone in {@code dir} for images of {@code height x width x channels}.
+   * Loads the backbone in {@code dir} for images of {@code height x width x channels}. Its graph is audited
+   * before anything of it runs ({@link SavedModelAudit#check}).
    *
    * @param fineTune which of the backbone's weights become trainable variables of the graphs it is
    *     imported into
+   * @param trust {@link ModelTrust#TRUSTED} loads it even when the audit finds ops that reach outside the model
+   * @throws UntrustedSavedModelException refused by the audit under {@link ModelTrust#AUDITED}
    * @throws IllegalArgumentException naming the file, field or shape that is wrong
    */
-  public static SavedModelBackbone load(Path dir, int height, int width, int channels, FineTune fineTune) {
+  public static SavedModelBackbone load(Path dir, int height, int width, int channels, FineTune fineTune,
+      ModelTrust trust) {
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException("backbone folder " + dir.toAbsolutePath() + " does not exist");
     }
@@ -150,6 +157,7 @@ public final class SavedModelBackbone implements Backbone {
       throw new IllegalArgumentException("incomplete SavedModel: " + dir + " has no variables/ folder (found: "
           + listing(dir) + "); copy the whole export folder, variables/ included");
     }
+    SavedModelAudit.check(dir, trust); // before SavedModelBundle.load runs its restore and init ops
     Path jsonFile = dir.resolve("backbone.json");
     if (!Files.isRegularFile(jsonFile)) {
       throw new IllegalArgumentException(dir + " has no backbone.json (input size, preprocessing, feature size);"

@@ -4,6 +4,7 @@ import dev.spinal.core.backbones.Backbone;
 import dev.spinal.core.backbones.FlattenBackbone;
 import dev.spinal.core.backbones.Vgg5Backbone;
 import dev.spinal.savedmodel.FineTune;
+import dev.spinal.savedmodel.ModelTrust;
 import dev.spinal.savedmodel.SavedModelBackbone;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,14 +70,17 @@ public final class Backbones {
    * @throws IllegalArgumentException naming what is missing and how to get it
    */
   public static Backbone resolve(String name, int height, int width, int channels, boolean fineTune) {
-    return resolve(name, height, width, channels, FineTune.of(fineTune, false));
+    return resolve(name, height, width, channels, FineTune.of(fineTune, false), ModelTrust.AUDITED);
   }
 
   /**
    * @param fineTune for a SavedModel backbone: which of its weights are trained
+   * @param trust for a SavedModel backbone: refuse it when its audit finds ops that reach outside the model
+   *     ({@link ModelTrust#AUDITED}), or load it regardless ({@link ModelTrust#TRUSTED})
    * @throws IllegalArgumentException naming what is missing and how to get it
    */
-  public static Backbone resolve(String name, int height, int width, int channels, FineTune fineTune) {
+  public static Backbone resolve(String name, int height, int width, int channels, FineTune fineTune,
+      ModelTrust trust) {
     switch (name) {
       case "vgg5":
         return new Vgg5Backbone(height, width, channels);
@@ -84,7 +88,7 @@ public final class Backbones {
         return new FlattenBackbone(height, width, channels);
       default:
         return SavedModelBackbone.load(folder(name, PretrainedBackbones.fromEnvironment()), height, width, channels,
-            fineTune);
+            fineTune, trust);
     }
   }
 

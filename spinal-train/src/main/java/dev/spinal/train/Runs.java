@@ -13,6 +13,8 @@ import dev.spinal.datasets.DatasetSplits;
 import dev.spinal.datasets.Datasets;
 import dev.spinal.datasets.ImageDataset;
 import dev.spinal.datasets.Normalization;
+import dev.spinal.savedmodel.ModelTrust;
+import dev.spinal.savedmodel.SavedModelAudit;
 import dev.spinal.train.callbacks.Callback;
 import dev.spinal.train.callbacks.Checkpointing;
 import dev.spinal.train.callbacks.EpochLog;
@@ -89,6 +91,7 @@ public final class Runs {
   public static void check(TrainConfig config) {
     Backbones.checkAvailable(config.backbone(), config.fineTune(), config.augment());
     checkFineTune(config);
+    auditBackbone(config);
   }
 
   /** Starts a new run in {@code options.runDir()} (which must not hold a run already). */
@@ -238,7 +241,7 @@ public final class Runs {
   /** The model {@code config} describes, for images like {@code train}'s: backbone, head, normalization. */
   public static Model model(TrainConfig config, ImageDataset train) {
     Backbone backbone = Backbones.resolve(config.backbone(), train.height(), train.width(), train.channels(),
-        config.backboneTraining());
+        config.backboneTraining(), config.savedModelTrust());
     Normalization norm = normalization(config, train);
     return Model.builder()
         .backbone(backbone)
@@ -411,6 +414,18 @@ public final class Runs {
     if (config.fineTune() && Backbones.isBuiltIn(config.backbone())) {
       throw new IllegalArgumentException("--fine-tune applies to SavedModel backbones; " + config.backbone()
           + " is always trained");
+    }
+  }
+
+  /**
+   * Audits a SavedModel backbone before the data loads and before config.json is written, so that a refused
+   * backbone leaves no run folder behind (loading it audits it again, a cheap read of saved_model.pb, and logs
+   * what a trusted one was let through with).
+   */
+  private static void auditBackbone(TrainConfig config) {
+    if (!Backbones.isBuiltIn(config.backbone()) && config.savedModelTrust() == ModelTrust.AUDITED) {
+      SavedModelAudit.check(Backbones.folder(config.backbone(), PretrainedBackbones.fromEnvironment()),
+          config.savedModelTrust());
     }
   }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonPOJOBuilder;
 import dev.spinal.core.heads.HeadKind;
+import dev.spinal.savedmodel.ModelTrust;
 import java.util.Objects;
 
 /**
@@ -56,6 +57,7 @@ public final class TrainConfig {
   private final boolean fineTune;
   private final boolean fineTuneBatchNorm;
   private final Precision precision;
+  private final ModelTrust savedModelTrust;
 
   private TrainConfig(Builder b) {
     this.recipe = b.recipe;
@@ -90,6 +92,7 @@ public final class TrainConfig {
     this.fineTune = b.fineTune;
     this.fineTuneBatchNorm = b.fineTuneBatchNorm;
     this.precision = b.precision;
+    this.savedModelTrust = b.savedModelTrust;
   }
 
   public static Builder builder() {
@@ -131,6 +134,7 @@ public final class TrainConfig {
     b.fineTune = fineTune;
     b.fineTuneBatchNorm = fineTuneBatchNorm;
     b.precision = precision;
+    b.savedModelTrust = savedModelTrust;
     return b;
   }
 
@@ -311,6 +315,15 @@ public final class TrainConfig {
     return precision;
   }
 
+  /**
+   * With a SavedModel backbone: whether it is audited and refused when it holds ops that reach outside the model
+   * ({@link ModelTrust#AUDITED}, the default) or loaded regardless ({@code --trust-savedmodel}). Recorded in
+   * {@code config.json}: a resumed run keeps the decision.
+   */
+  public ModelTrust savedModelTrust() {
+    return savedModelTrust;
+  }
+
   public Schedule parsedSchedule() {
     return Schedule.parse(schedule);
   }
@@ -366,12 +379,13 @@ public final class TrainConfig {
         && keepCheckpoints == c.keepCheckpoints
         && fineTune == c.fineTune
         && fineTuneBatchNorm == c.fineTuneBatchNorm
-        && Objects.equals(precision, c.precision);
+        && Objects.equals(precision, c.precision)
+        && savedModelTrust == c.savedModelTrust;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(recipe, dataset, dataPath, limit, data, imageHeight, imageWidth, channels, validationFraction, testFraction, splitSeed, verifyChecksums, skipBadFiles, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augment, keepCheckpoints, fineTune, fineTuneBatchNorm, precision);
+    return Objects.hash(recipe, dataset, dataPath, limit, data, imageHeight, imageWidth, channels, validationFraction, testFraction, splitSeed, verifyChecksums, skipBadFiles, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augment, keepCheckpoints, fineTune, fineTuneBatchNorm, precision, savedModelTrust);
   }
 
   @Override
@@ -409,6 +423,7 @@ public final class TrainConfig {
         + ", fineTune=" + fineTune
         + ", fineTuneBatchNorm=" + fineTuneBatchNorm
         + ", precision=" + precision
+        + ", savedModelTrust=" + savedModelTrust
         + "}";
   }
 
@@ -453,6 +468,7 @@ public final class TrainConfig {
     private boolean fineTune = false;
     private boolean fineTuneBatchNorm = false;
     private Precision precision = Precision.FP32;
+    private ModelTrust savedModelTrust = ModelTrust.AUDITED;
 
     private Builder() {}
 
@@ -649,6 +665,12 @@ public final class TrainConfig {
     /** Arithmetic of the training steps. */
     public Builder precision(Precision value) {
       this.precision = value == null ? Precision.FP32 : value;
+      return this;
+    }
+
+    /** With a SavedModel backbone: audited (the default) or trusted ({@code --trust-savedmodel}); null: audited. */
+    public Builder savedModelTrust(ModelTrust value) {
+      this.savedModelTrust = value == null ? ModelTrust.AUDITED : value;
       return this;
     }
 
