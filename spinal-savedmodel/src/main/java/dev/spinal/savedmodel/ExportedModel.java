@@ -13,6 +13,7 @@ import org.tensorflow.SessionFunction;
 import org.tensorflow.Signature;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.types.TFloat32;
@@ -50,8 +51,23 @@ public final class ExportedModel implements AutoCloseable {
    * @throws IllegalArgumentException naming what is missing or unexpected
    */
   public static ExportedModel load(Path dir) throws IOException {
+    return load(dir, null);
+  }
+
+  /**
+   * Loads {@code dir} (a version folder, or a base folder whose highest version is taken) into a
+   * session with {@code sessionConfig} (thread pools, graph options; null: TensorFlow's defaults).
+   *
+   * @throws IllegalArgumentException naming what is missing or unexpected
+   */
+  public static ExportedModel load(Path dir, ConfigProto sessionConfig) throws IOException {
     Path versionDir = Files.isRegularFile(dir.resolve("saved_model.pb")) ? dir : latestVersion(dir);
-    SavedModelBundle bundle = SavedModelBundle.load(versionDir.toString(), SavedModelBundle.DEFAULT_TAG);
+    SavedModelBundle.Loader loader = SavedModelBundle.loader(versionDir.toString())
+        .withTags(SavedModelBundle.DEFAULT_TAG);
+    if (sessionConfig != null) {
+      loader = loader.withConfigProto(sessionConfig);
+    }
+    SavedModelBundle bundle = loader.load();
     try {
       SignatureDef def = bundle.metaGraphDef().getSignatureDefMap().get(Signature.DEFAULT_KEY);
       if (def == null) {
@@ -94,6 +110,30 @@ public final class ExportedModel implements AutoCloseable {
       long[] out = new long[(int) classes.shape().size()];
       classes.asRawTensor().data().asLongs().read(out);
       return out;
+    }
+  }
+
+  /** Classes {@code [n]} and probabilities {@code [n, classes]} of one batch, from one run of the signature. */
+  public record Prediction(long[] classes, float[] probabilities) {
+    /** Number of classes per row. */
+    public int numClasses() {
+      return classes.length == 0 ? 0 : probabilities.length / classes.length;
+    }
+  }
+
+  /**
+   * Classes and probabilities of {@code images} {@code [n, H, W, C]} (pixels / 255), in one call of
+   * {@code serving_default} (what {@link #classify} and {@link #probabilities} each compute).
+   */
+  public Prediction predict(TFloat32 images) {
+    try (Result r = serving.call(Map.of(ModelGraph.IMAGES, (Tensor) images))) {
+      TInt64 classes = (TInt64) r.get("classes").orElseThrow();
+      TFloat32 p = (TFloat32) r.get("probabilities").orElseThrow();
+      long[] c = new long[(int) classes.shape().size()];
+      classes.asRawTensor().data().asLongs().read(c);
+      float[] out = new float[(int) p.shape().size()];
+      p.asRawTensor().data().asFloats().read(out);
+      return new Prediction(c, out);
     }
   }
 

@@ -200,6 +200,36 @@ public final class ImageFolderReader {
     } catch (IOException | RuntimeException e) {
       throw new DatasetException(file, "cannot decode image: " + rootMessage(e), e);
     }
+    return resized(img, file, height, width);
+  }
+
+  /**
+   * Decodes an encoded image held in memory (the bytes of a JPEG, PNG, BMP or GIF file) exactly as
+   * {@link #decode(Path, int, int, int)} decodes a file: HWC uint8 {@code [height, width, channels]}.
+   *
+   * @param name what the bytes are (a file name, a row id), for the error message
+   * @throws DatasetException naming {@code name} when the bytes are not a decodable image
+   */
+  public static byte[] decode(byte[] encoded, String name, int height, int width, int channels) {
+    if (channels != 1 && channels != 3) {
+      throw new IllegalArgumentException("channels must be 1 (grayscale) or 3 (RGB), got " + channels);
+    }
+    BufferedImage img;
+    try {
+      img = ImageIO.read(new java.io.ByteArrayInputStream(encoded));
+    } catch (IIOException e) {
+      throw new DatasetException(name + ": corrupt image: " + rootMessage(e), e);
+    } catch (IOException | RuntimeException e) {
+      throw new DatasetException(name + ": cannot decode image: " + rootMessage(e), e);
+    }
+    try {
+      return Pixels.convert(resized(img, null, height, width), height, width, 3, channels);
+    } catch (DatasetException e) {
+      throw new DatasetException(name + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static byte[] resized(BufferedImage img, Path file, int height, int width) {
     if (img == null) {
       throw new DatasetException(file, "not an image (no JPEG/PNG/BMP/GIF decoder recognises it)");
     }
