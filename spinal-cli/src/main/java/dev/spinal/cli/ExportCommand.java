@@ -37,6 +37,12 @@ final class ExportCommand implements Callable<Integer> {
     }
     TrainConfig config = Checkpoints.JSON_READER.readValue(configFile.toFile(), TrainConfig.class);
     Path from = checkpoint != null ? checkpoint : run.resolve("checkpoints/best");
+    if (config.features() != null) {
+      Path written = Runs.exportFeaturesCheckpoint(config, run, from, out,
+          Map.of("config", config, "checkpoint", from.toString()));
+      System.out.println("exported " + from + " to " + written);
+      return 0;
+    }
     DatasetSplits data = Runs.loadData(config);
     var train = data.train();
     Path written = Runs.exportCheckpoint(config, from, train, out,
