@@ -1,0 +1,271 @@
+package dev.spinal.cli;
+
+import dev.spinal.core.GraphContext;
+import dev.spinal.core.backbones.Vgg5Backbone;
+import dev.spinal.core.heads.HeadSpec;
+import dev.spinal.core.heads.ProgressiveSpinalHead;
+import dev.spinal.core.model.Model;
+import dev.spinal.core.model.ModelGraph;
+import dev.spinal.core.runtime.OneDnn;
+import dev.spinal.datasets.ImageDataset;
+import dev.spinal.savedmodel.ExportedModel;
+import dev.spinal.savedmodel.ModelExporter;
+import dev.spinal.savedmodel.SavedModelBackbone;
+import dev.spinal.spark.BatchInference;
+import dev.spinal.spark.FeatureExtraction;
+import dev.spinal.spark.ImageEncoding;
+import dev.spinal.spark.SparkImages;
+import dev.spinal.spark.SparkSessions;
+import dev.spinal.train.Runs;
+import dev.spinal.train.batches.FeatureExtractor;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.types.TFloat32;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code spinal spark bench}: images/s of batch inference and feature extraction in one process and on
+ * {@code local[1]}, {@code local[2]}, ... (the executors are threads of this JVM), in interleaved rounds,
+ * with the scaling efficiency and the one-time costs a cluster job adds (session start, the model's load
+ * on an executor, the first job's code generation).
+ */
+@Command(name = "bench", description = {
+    "Measure images/s of batch inference (VGG-5 + ProgressiveSpinal export) and feature extraction (a backbone"
+        + " SavedModel) in one process and on local[N] Spark, with the scaling efficiency.",
+    "Data: Fashion-MNIST's test images. Each Spark figure is a job over all of them, the input cached in memory and"
+        + " the output discarded (Spark's noop sink), after a first (cold) job that loads the model."})
+final class SparkBenchCommand implements Callable<Integer> {
+
+  @Option(names = "--images", paramLabel = "N", defaultValue = "10000", description = "Test images per pass (at most"
+      + " 10000).")
+  int images;
+
+  @Option(names = "--rounds", paramLabel = "N", defaultValue = "2", description = "Interleaved rounds.")
+  int rounds;
+
+  @Option(names = "--cores", paramLabel = "N,N", defaultValue = "1,2", split = ",", description = "local[N] masters"
+      + " to measure.")
+  List<Integer> cores;
+
+  @Option(names = "--batch", paramLabel = "N", defaultValue = "256", description = "Images per model call.")
+  int batch;
+
+  @Option(names = "--backbone", paramLabel = "DIR", defaultValue = "saved-models/mobilenetv2-32", description =
+      "Backbone SavedModel for feature extraction.")
+  Path backbone;
+
+  @Option(names = "--only", paramLabel = "TASK", description = "predict or features (default: both).")
+  String only;
+
+  @Spec CommandSpec spec;
+
+  private record Figure(String task, String path, int round, double imagesPerSecond, double coldSeconds) {}
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    ImageDataset test = Runs.loadData("fashion-mnist", null, Math.min(images, 10000), 1).test();
+    Path work = Files.createTempDirectory("spinal-spark-bench-");
+    try {
+      Path model = exportVgg5(work.resolve("model"), test);
+      OneDnn dnn = OneDnn.current();
+      out.printf(Locale.ROOT, "spark bench: %d Fashion-MNIST test images, batches of %d, %d cores; %s%n", test.size(),
+          batch, Runtime.getRuntime().availableProcessors(), dnn.toMap());
+      out.flush();
+      List<Figure> figures = new ArrayList<>();
+      for (int r = 1; r <= rounds; r++) {
+        if (only == null || only.equals("predict")) {
+          figures.add(new Figure("predict", "single process", r, singlePredict(model, test), 0));
+          for (int c : cores) {
+            figures.add(spark("predict", c, r, test, work, model));
+          }
+        }
+        if (only == null || only.equals("features")) {
+          figures.add(new Figure("features", "single process", r, singleFeatures(test), 0));
+          for (int c : cores) {
+            figures.add(spark("features", c, r, test, work, model));
+          }
+        }
+        for (Figure f : figures.subList(Math.max(0, figures.size() - 2 * (cores.size() + 1)), figures.size())) {
+          if (f.round() == r) {
+            out.printf(Locale.ROOT, "  round %d %-8s %-15s %8.1f images/s%s%n", r, f.task(), f.path(),
+                f.imagesPerSecond(), f.coldSeconds() > 0 ? String.format(Locale.ROOT,
+                    "  (first job %.1f s longer: model load + code generation)", f.coldSeconds()) : "");
+          }
+        }
+        out.flush();
+      }
+      report(out, figures);
+      return 0;
+    } finally {
+      try (Stream<Path> s = Files.walk(work)) {
+        for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  /** VGG-5 (the paper's backbone, 28x28x1) + a ProgressiveSpinal head, seeded weights: an export's real cost. */
+  private static Path exportVgg5(Path base, ImageDataset like) throws IOException {
+    Vgg5Backbone vgg = new Vgg5Backbone(28, 28, 1);
+    HeadSpec spec = HeadSpec.builder().inputSize(vgg.featureSize()).width(64).depth(4).classes(10).build();
+    Model model = Model.builder().backbone(vgg).head(new ProgressiveSpinalHead(spec)).build();
+    try (ModelGraph graph = ModelGraph.build(model, GraphContext.Mode.INFERENCE, 1, null)) {
+      return ModelExporter.export(graph, base, like.classNames(), Map.of("purpose", "spark bench"));
+    }
+  }
+
+  /** The batches of the test images as the single-process paths feed them. */
+  private List<float[]> batches(ImageDataset test) {
+    List<float[]> out = new ArrayList<>();
+    float scale = (float) (1.0 / 255.0);
+    for (int from = 0; from < test.size(); from += batch) {
+      int to = Math.min(test.size(), from + batch);
+      float[] x = new float[(to - from) * 784];
+      for (int i = from; i < to; i++) {
+        byte[] b = test.image(i);
+        for (int k = 0; k < 784; k++) {
+          x[(i - from) * 784 + k] = (b[k] & 0xff) * scale;
+        }
+      }
+      out.add(x);
+    }
+    return out;
+  }
+
+  private double singlePredict(Path model, ImageDataset test) throws IOException {
+    List<float[]> xs = batches(test);
+    try (ExportedModel m = ExportedModel.load(model)) {
+      run(xs.get(0), m::predict); // warm-up
+      long start = System.nanoTime();
+      for (float[] x : xs) {
+        run(x, m::predict);
+      }
+      return test.size() / ((System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  private double singleFeatures(ImageDataset test) {
+    List<float[]> xs = batches(test);
+    SavedModelBackbone b = SavedModelBackbone.load(backbone, 28, 28, 1, false);
+    try (FeatureExtractor fx = new FeatureExtractor(b, null)) {
+      run(xs.get(0), fx::features);
+      long start = System.nanoTime();
+      for (float[] x : xs) {
+        run(x, fx::features);
+      }
+      return test.size() / ((System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  private static void run(float[] x, java.util.function.Function<TFloat32, ?> f) {
+    try (TFloat32 t = TFloat32.tensorOf(Shape.of(x.length / 784, 28, 28, 1), DataBuffers.of(x, true, false))) {
+      f.apply(t);
+    }
+  }
+
+  /**
+   * One local[c] session: the images cached, a first job (the model loads on the executor), then the
+   * timed job. The model is a fresh copy, so that it loads with this session's thread counts.
+   */
+  private Figure spark(String task, int c, int round, ImageDataset test, Path work, Path model) throws IOException {
+    SparkSession spark = SparkSessions.local(c, "spinal spark bench");
+    try {
+      Dataset<Row> df = SparkImages.of(spark, test, "test", 2 * c).cache();
+      df.count();
+      Dataset<Row> job;
+      if (task.equals("predict")) {
+        Path copy = copy(model, work.resolve("model-" + c + "-" + round));
+        job = BatchInference.builder(copy.toString()).batchSize(batch).encoding(ImageEncoding.UINT8).build().apply(df);
+      } else {
+        Path copy = copy(backbone, work.resolve("backbone-" + c + "-" + round));
+        job = FeatureExtraction.builder(copy.toString(), 28, 28, 1).batchSize(batch).encoding(ImageEncoding.UINT8)
+            .build().apply(df.withColumn("label", org.apache.spark.sql.functions.lit(0)));
+      }
+      double cold = time(job);
+      double warm = time(job);
+      return new Figure(task, "local[" + c + "]", round, test.size() / warm, cold - warm);
+    } finally {
+      spark.stop();
+    }
+  }
+
+  private static double time(Dataset<Row> job) {
+    long start = System.nanoTime();
+    job.write().format("noop").mode("overwrite").save();
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  private static Path copy(Path from, Path to) throws IOException {
+    try (Stream<Path> s = Files.walk(from)) {
+      for (Path p : s.toList()) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    }
+    return to;
+  }
+
+  /** Medians per task and path, and the scaling efficiencies. */
+  private void report(PrintWriter out, List<Figure> figures) {
+    Map<String, double[]> medians = new LinkedHashMap<>();
+    for (Figure f : figures) {
+      medians.computeIfAbsent(f.task() + "|" + f.path(), k -> figures.stream()
+          .filter(g -> (g.task() + "|" + g.path()).equals(k)).mapToDouble(Figure::imagesPerSecond).toArray());
+    }
+    out.println();
+    out.println("task      path             images/s (median)   rounds");
+    for (var e : medians.entrySet()) {
+      String[] k = e.getKey().split("\\|");
+      out.printf(Locale.ROOT, "%-9s %-16s %10.1f          %s%n", k[0], k[1], median(e.getValue()),
+          Arrays.toString(Arrays.stream(e.getValue()).map(v -> Math.round(v * 10) / 10.0).toArray()));
+    }
+    for (String task : List.of("predict", "features")) {
+      double single = median(medians.getOrDefault(task + "|single process", new double[0]));
+      double one = median(medians.getOrDefault(task + "|local[1]", new double[0]));
+      for (int c : cores) {
+        double rate = median(medians.getOrDefault(task + "|local[" + c + "]", new double[0]));
+        if (c > 1 && one > 0 && rate > 0) {
+          out.printf(Locale.ROOT, "%s: local[%d] = %.2fx local[1] (scaling efficiency %.0f%%), %.2fx the single"
+              + " process%n", task, c, rate / one, 100 * rate / (c * one), rate / single);
+        }
+      }
+      if (one > 0 && single > 0) {
+        out.printf(Locale.ROOT, "%s: local[1] = %.2fx the single process%n", task, one / single);
+      }
+    }
+    out.flush();
+  }
+
+  private static double median(double[] v) {
+    if (v.length == 0) {
+      return 0;
+    }
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+}
