@@ -86,9 +86,8 @@ final class SparkBenchCommand implements Callable<Integer> {
     Path work = Files.createTempDirectory("spinal-spark-bench-");
     try {
       Path model = exportVgg5(work.resolve("model"), test);
-      OneDnn dnn = OneDnn.current();
       out.printf(Locale.ROOT, "spark bench: %d Fashion-MNIST test images, batches of %d, %d cores; %s%n", test.size(),
-          batch, Runtime.getRuntime().availableProcessors(), dnn.toMap());
+          batch, Runtime.getRuntime().availableProcessors(), OneDnn.current().describe());
       out.flush();
       List<Figure> figures = new ArrayList<>();
       for (int r = 1; r <= rounds; r++) {
@@ -114,6 +113,11 @@ final class SparkBenchCommand implements Callable<Integer> {
         out.flush();
       }
       report(out, figures);
+      Runtime rt = Runtime.getRuntime();
+      out.printf(Locale.ROOT, "this JVM after the runs: resident %.0f MB, Java heap committed %.0f MB (the rest is"
+          + " native: TensorFlow's runtime and the models, Spark's off-heap buffers)%n", BenchCommand.rssKb() / 1024.0,
+          rt.totalMemory() / 1048576.0);
+      out.flush();
       return 0;
     } finally {
       try (Stream<Path> s = Files.walk(work)) {

@@ -93,7 +93,8 @@ final class SparkPredictCommand implements Callable<Integer> {
       if (format.equals("parquet")) {
         predicted.write().mode("errorifexists").parquet(out);
       } else {
-        predicted.write().mode("errorifexists").json(out);
+        // nulls written out: every line has the same keys, and a job without a bad row still has its error column
+        predicted.write().mode("errorifexists").option("ignoreNullFields", "false").json(out);
       }
       Dataset<Row> written = format.equals("parquet") ? spark.read().parquet(out) : spark.read().json(out);
       long rows = written.count();
