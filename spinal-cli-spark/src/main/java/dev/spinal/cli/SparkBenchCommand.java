@@ -77,7 +77,14 @@ final class SparkBenchCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  private record Figure(String task, String path, int round, double imagesPerSecond, double coldSeconds) {}
+  /**
+   * @param coldSeconds what the first job on a fresh session took beyond its images at the measured rate: the
+   *     model's load on the executor and Spark's code generation
+   * @param otherCores cores other processes kept busy meanwhile (from /proc/stat): a figure measured beside
+   *     other work says so
+   */
+  private record Figure(String task, String path, int round, double imagesPerSecond, double coldSeconds,
+      double otherCores) {}
 
   @Override
   public Integer call() throws Exception {
@@ -92,22 +99,33 @@ final class SparkBenchCommand implements Callable<Integer> {
       List<Figure> figures = new ArrayList<>();
       for (int r = 1; r <= rounds; r++) {
         if (only == null || only.equals("predict")) {
-          figures.add(new Figure("predict", "single process", r, singlePredict(model, test), 0));
+          for (int threads : new int[] {0, 1}) {
+            Interference i = Interference.start();
+            double rate = singlePredict(model, test, threads);
+            figures.add(new Figure("predict", threads == 0 ? "single process" : "single, 1 thread", r, rate, 0,
+                i.otherCores()));
+          }
           for (int c : cores) {
             figures.add(spark("predict", c, r, test, work, model));
           }
         }
         if (only == null || only.equals("features")) {
-          figures.add(new Figure("features", "single process", r, singleFeatures(test), 0));
+          for (int threads : new int[] {0, 1}) {
+            Interference i = Interference.start();
+            double rate = singleFeatures(test, threads);
+            figures.add(new Figure("features", threads == 0 ? "single process" : "single, 1 thread", r, rate, 0,
+                i.otherCores()));
+          }
           for (int c : cores) {
             figures.add(spark("features", c, r, test, work, model));
           }
         }
-        for (Figure f : figures.subList(Math.max(0, figures.size() - 2 * (cores.size() + 1)), figures.size())) {
+        for (Figure f : figures) {
           if (f.round() == r) {
-            out.printf(Locale.ROOT, "  round %d %-8s %-15s %8.1f images/s%s%n", r, f.task(), f.path(),
-                f.imagesPerSecond(), f.coldSeconds() > 0 ? String.format(Locale.ROOT,
-                    "  (first job %.1f s longer: model load + code generation)", f.coldSeconds()) : "");
+            out.printf(Locale.ROOT, "  round %d %-8s %-16s %8.1f images/s  other processes %.2f cores%s%n", r,
+                f.task(), f.path(), f.imagesPerSecond(), f.otherCores(), f.path().startsWith("local")
+                    ? String.format(Locale.ROOT, "  first job +%.1f s (model load, code generation)", f.coldSeconds())
+                    : "");
           }
         }
         out.flush();
@@ -156,9 +174,15 @@ final class SparkBenchCommand implements Callable<Integer> {
     return out;
   }
 
-  private double singlePredict(Path model, ImageDataset test) throws IOException {
+  /** One thread (intra- and inter-op), or with {@code threads} 0 TensorFlow's defaults (all cores). */
+  private static org.tensorflow.proto.ConfigProto threads(int threads) {
+    return threads == 0 ? null : org.tensorflow.proto.ConfigProto.newBuilder().setIntraOpParallelismThreads(threads)
+        .setInterOpParallelismThreads(threads).build();
+  }
+
+  private double singlePredict(Path model, ImageDataset test, int threads) throws IOException {
     List<float[]> xs = batches(test);
-    try (ExportedModel m = ExportedModel.load(model)) {
+    try (ExportedModel m = ExportedModel.load(model, threads(threads))) {
       run(xs.get(0), m::predict); // warm-up
       long start = System.nanoTime();
       for (float[] x : xs) {
@@ -168,10 +192,10 @@ final class SparkBenchCommand implements Callable<Integer> {
     }
   }
 
-  private double singleFeatures(ImageDataset test) {
+  private double singleFeatures(ImageDataset test, int threads) {
     List<float[]> xs = batches(test);
     SavedModelBackbone b = SavedModelBackbone.load(backbone, 28, 28, 1, false);
-    try (FeatureExtractor fx = new FeatureExtractor(b, null)) {
+    try (FeatureExtractor fx = new FeatureExtractor(b, threads(threads))) {
       run(xs.get(0), fx::features);
       long start = System.nanoTime();
       for (float[] x : xs) {
@@ -205,11 +229,51 @@ final class SparkBenchCommand implements Callable<Integer> {
         job = FeatureExtraction.builder(copy.toString(), 28, 28, 1).batchSize(batch).encoding(ImageEncoding.UINT8)
             .build().apply(df.withColumn("label", org.apache.spark.sql.functions.lit(0)));
       }
-      double cold = time(job);
+      // a first job on the first images loads the model and generates the code; then the timed job on all
+      int first = Math.min(test.size(), 2 * c * batch);
+      double cold = time(job.limit(first));
+      Interference interference = Interference.start();
       double warm = time(job);
-      return new Figure(task, "local[" + c + "]", round, test.size() / warm, cold - warm);
+      double rate = test.size() / warm;
+      return new Figure(task, "local[" + c + "]", round, rate, cold - first / rate, interference.otherCores());
     } finally {
       spark.stop();
+    }
+  }
+
+  /** CPU time other processes used while a figure was measured: all busy time minus this JVM's, from /proc. */
+  private record Interference(long busy, long self, long nanos) {
+    static Interference start() {
+      return new Interference(busyTicks(), selfTicks(), System.nanoTime());
+    }
+
+    double otherCores() {
+      double seconds = (System.nanoTime() - nanos) / 1e9;
+      long other = (busyTicks() - busy) - (selfTicks() - self);
+      return busy < 0 ? Double.NaN : Math.max(0, other / 100.0 / seconds); // USER_HZ is 100 on Linux
+    }
+
+    private static long busyTicks() {
+      try {
+        String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        long total = 0;
+        for (int i = 1; i < Math.min(f.length, 9); i++) {
+          total += Long.parseLong(f[i]);
+        }
+        return total - Long.parseLong(f[4]) - Long.parseLong(f[5]); // idle, iowait
+      } catch (IOException | RuntimeException e) {
+        return -1;
+      }
+    }
+
+    private static long selfTicks() {
+      try {
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+      } catch (IOException | RuntimeException e) {
+        return 0;
+      }
     }
   }
 
@@ -257,8 +321,10 @@ final class SparkBenchCommand implements Callable<Integer> {
               + " process%n", task, c, rate / one, 100 * rate / (c * one), rate / single);
         }
       }
-      if (one > 0 && single > 0) {
-        out.printf(Locale.ROOT, "%s: local[1] = %.2fx the single process%n", task, one / single);
+      double singleOne = median(medians.getOrDefault(task + "|single, 1 thread", new double[0]));
+      if (one > 0 && single > 0 && singleOne > 0) {
+        out.printf(Locale.ROOT, "%s: local[1] = %.2fx the single process on 1 thread; the single process on all"
+            + " cores = %.2fx its 1-thread rate%n", task, one / singleOne, single / singleOne);
       }
     }
     out.flush();

@@ -41,7 +41,7 @@ class BatchInferenceTest {
   @BeforeAll
   static void setUp() throws Exception {
     spark = SparkFixture.spark();
-    test = Runs.loadData("fashion-mnist", null, 2000, 1).test();
+    test = Runs.loadData("fashion-mnist", null, 1000, 1).test();
     model = SparkFixture.exportClassifier(dir.resolve("model"), test);
   }
 
