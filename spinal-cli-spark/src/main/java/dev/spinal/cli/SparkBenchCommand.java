@@ -82,9 +82,10 @@ final class SparkBenchCommand implements Callable<Integer> {
    *     model's load on the executor and Spark's code generation
    * @param otherCores cores other processes kept busy meanwhile (from /proc/stat): a figure measured beside
    *     other work says so
+   * @param ownCores cores this JVM kept busy meanwhile (its CPU time / the wall time)
    */
   private record Figure(String task, String path, int round, double imagesPerSecond, double coldSeconds,
-      double otherCores) {}
+      double otherCores, double ownCores) {}
 
   @Override
   public Integer call() throws Exception {
@@ -95,6 +96,11 @@ final class SparkBenchCommand implements Callable<Integer> {
       Path model = exportVgg5(work.resolve("model"), test);
       out.printf(Locale.ROOT, "spark bench: %d Fashion-MNIST test images, batches of %d, %d cores; %s%n", test.size(),
           batch, Runtime.getRuntime().availableProcessors(), OneDnn.current().describe());
+      if (!"1".equals(System.getenv("TF_OVERRIDE_GLOBAL_THREADPOOL"))) {
+        // measured: a "1 thread" session then kept 1.85 cores busy, and local[1] ran as fast as the single process
+        out.println("warning: TF_OVERRIDE_GLOBAL_THREADPOOL is not 1: TensorFlow sizes one intra-op pool per process"
+            + " from the first session, so the 1-thread and local[1] rows would run on all cores (./spinal sets it)");
+      }
       out.flush();
       List<Figure> figures = new ArrayList<>();
       for (int r = 1; r <= rounds; r++) {
@@ -103,7 +109,7 @@ final class SparkBenchCommand implements Callable<Integer> {
             Interference i = Interference.start();
             double rate = singlePredict(model, test, threads);
             figures.add(new Figure("predict", threads == 0 ? "single process" : "single, 1 thread", r, rate, 0,
-                i.otherCores()));
+                i.otherCores(), i.ownCores()));
           }
           for (int c : cores) {
             figures.add(spark("predict", c, r, test, work, model));
@@ -114,7 +120,7 @@ final class SparkBenchCommand implements Callable<Integer> {
             Interference i = Interference.start();
             double rate = singleFeatures(test, threads);
             figures.add(new Figure("features", threads == 0 ? "single process" : "single, 1 thread", r, rate, 0,
-                i.otherCores()));
+                i.otherCores(), i.ownCores()));
           }
           for (int c : cores) {
             figures.add(spark("features", c, r, test, work, model));
@@ -122,8 +128,8 @@ final class SparkBenchCommand implements Callable<Integer> {
         }
         for (Figure f : figures) {
           if (f.round() == r) {
-            out.printf(Locale.ROOT, "  round %d %-8s %-16s %8.1f images/s  other processes %.2f cores%s%n", r,
-                f.task(), f.path(), f.imagesPerSecond(), f.otherCores(), f.path().startsWith("local")
+            out.printf(Locale.ROOT, "  round %d %-8s %-16s %8.1f images/s  this JVM %.2f cores, others %.2f%s%n", r,
+                f.task(), f.path(), f.imagesPerSecond(), f.ownCores(), f.otherCores(), f.path().startsWith("local")
                     ? String.format(Locale.ROOT, "  first job +%.1f s (model load, code generation)", f.coldSeconds())
                     : "");
           }
@@ -218,33 +224,42 @@ final class SparkBenchCommand implements Callable<Integer> {
   private Figure spark(String task, int c, int round, ImageDataset test, Path work, Path model) throws IOException {
     SparkSession spark = SparkSessions.local(c, "spinal spark bench");
     try {
-      Dataset<Row> df = SparkImages.of(spark, test, "test", 2 * c).cache();
-      df.count();
-      Dataset<Row> job;
-      if (task.equals("predict")) {
-        Path copy = copy(model, work.resolve("model-" + c + "-" + round));
-        job = BatchInference.builder(copy.toString()).batchSize(batch).encoding(ImageEncoding.UINT8).build().apply(df);
-      } else {
-        Path copy = copy(backbone, work.resolve("backbone-" + c + "-" + round));
-        job = FeatureExtraction.builder(copy.toString(), 28, 28, 1).batchSize(batch).encoding(ImageEncoding.UINT8)
-            .build().apply(df.withColumn("label", org.apache.spark.sql.functions.lit(0)));
-      }
-      // a first job on the first images loads the model and generates the code; then the timed job on all
+      // a first job on a few images loads the model on the executor and generates the code; then the timed job
       int first = Math.min(test.size(), 2 * c * batch);
-      double cold = time(job.limit(first));
+      Dataset<Row> warmUp = SparkImages.of(spark, test.first(first), "test", 2 * c).cache();
+      Dataset<Row> all = SparkImages.of(spark, test, "test", 2 * c).cache();
+      warmUp.count();
+      all.count();
+      Path copy = copy(task.equals("predict") ? model : backbone, work.resolve(task + "-" + c + "-" + round));
+      double cold = time(job(task, copy, warmUp));
       Interference interference = Interference.start();
-      double warm = time(job);
+      double warm = time(job(task, copy, all));
       double rate = test.size() / warm;
-      return new Figure(task, "local[" + c + "]", round, rate, cold - first / rate, interference.otherCores());
+      return new Figure(task, "local[" + c + "]", round, rate, cold - first / rate, interference.otherCores(),
+          interference.ownCores());
     } finally {
       spark.stop();
     }
+  }
+
+  /** The job of {@code task} over {@code images}, with a model folder loaded under its own key (this session's threads). */
+  private Dataset<Row> job(String task, Path modelCopy, Dataset<Row> images) {
+    if (task.equals("predict")) {
+      return BatchInference.builder(modelCopy.toString()).batchSize(batch).encoding(ImageEncoding.UINT8).build()
+          .apply(images);
+    }
+    return FeatureExtraction.builder(modelCopy.toString(), 28, 28, 1).batchSize(batch).encoding(ImageEncoding.UINT8)
+        .build().apply(images);
   }
 
   /** CPU time other processes used while a figure was measured: all busy time minus this JVM's, from /proc. */
   private record Interference(long busy, long self, long nanos) {
     static Interference start() {
       return new Interference(busyTicks(), selfTicks(), System.nanoTime());
+    }
+
+    double ownCores() {
+      return (selfTicks() - self) / 100.0 / ((System.nanoTime() - nanos) / 1e9);
     }
 
     double otherCores() {
