@@ -34,6 +34,12 @@ final class ExportCommand implements Callable<Integer> {
     TrainConfig config = Runs.readConfig(run).orElseThrow(() -> new IllegalArgumentException(
         "not a run folder: " + run.resolve("config.json") + " does not exist"));
     Path from = checkpoint != null ? checkpoint : run.resolve("checkpoints/best");
+    if (config.features() != null) {
+      Path written = Runs.exportFeaturesCheckpoint(config, run, from, out,
+          Map.of("config", config, "checkpoint", from.toString()));
+      System.out.println("exported " + from + " to " + written);
+      return 0;
+    }
     DatasetSplits data = Runs.loadData(config);
     var train = data.train();
     Map<String, Object> metadata = new LinkedHashMap<>();

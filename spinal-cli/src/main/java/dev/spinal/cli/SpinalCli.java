@@ -50,7 +50,9 @@ public final class SpinalCli {
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new SpinalCli());
     // set here, not in the annotation, which the subcommands would inherit
-    cli.getCommandSpec().usageMessage().footer("", "Run 'spinal COMMAND --help' for a command's options.");
+    cli.getCommandSpec().usageMessage().footer("", "Run 'spinal COMMAND --help' for a command's options, and"
+        + " 'spinal spark --help' for batch inference and feature extraction on Apache Spark (./spinal runs it with"
+        + " Spark's jars, which the other commands do without).");
     TrainHelp.addRecipeSection(cli.getSubcommands().get("train"));
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionStrategy(parseResult -> {

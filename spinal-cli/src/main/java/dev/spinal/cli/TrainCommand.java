@@ -160,6 +160,12 @@ final class TrainCommand implements Callable<Integer> {
       + " the published ones (a re-packaged copy).")
   boolean noVerify;
 
+  @Option(names = "--features", paramLabel = "DIR", description = "Train the head on features computed before:"
+      + " a folder written by `spinal spark features` (on a cluster, or locally). Give the --backbone they were"
+      + " computed with (the export is that backbone + the head); the folder brings the splits, labels and class"
+      + " names, so no --dataset or --data.")
+  Path features;
+
   @Option(names = "--skip-bad-files", description = "Skip (and count) image files that are corrupt or not images"
       + " instead of failing.")
   boolean skipBadFiles;
@@ -168,8 +174,9 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     var sessionConfig = Devices.sessionConfig(device, parent != null && parent.verbose, System.err);
-    if (resume != null && data != null) {
-      throw new IllegalArgumentException("--resume continues a run on the data it was configured with: drop --data");
+    if (resume != null && (data != null || features != null)) {
+      throw new IllegalArgumentException("--resume continues a run on the data it was configured with: drop "
+          + (data != null ? "--data" : "--features"));
     }
     if (resume != null) {
       if (out != null || recipe != null || dataset != null) {
@@ -260,10 +267,12 @@ final class TrainCommand implements Callable<Integer> {
     if (recipe != null) {
       base = Recipe.parse(recipe).config();
     } else {
-      if (dataset == null && data == null) {
+      if (dataset == null && data == null && features == null) {
         throw new IllegalArgumentException("give --recipe NAME or --dataset D (with --backbone, --head, ...)");
       }
-      base = TrainConfig.builder().dataset(dataset).data(dataset == null ? data.toString() : null).build();
+      base = features != null && dataset == null && data == null
+          ? TrainConfig.builder().features(features.toString()).build()
+          : TrainConfig.builder().dataset(dataset).data(dataset == null ? data.toString() : null).build();
     }
     TrainConfig.Builder b = base.toBuilder();
     if (dataset != null) {
@@ -336,6 +345,12 @@ final class TrainCommand implements Callable<Integer> {
       b.savedModelTrust(ModelTrust.TRUSTED);
     }
     dataOptions(b);
+    if (features != null) {
+      if (dataset == null && data == null) {
+        b.dataset(null); // a recipe's dataset: the features folder brings the data
+      }
+      b.features(features.toString());
+    }
     return b.build();
   }
 }

@@ -71,6 +71,22 @@ class Stl10AndFoldersTest {
 
   // ------------------------------------------------------------------------------------ image folders
 
+  /** An image file's bytes decode as the file does; bytes that are no image fail naming what they are. */
+  @Test
+  void encodedBytesDecodeAsTheirFile() throws Exception {
+    for (String name : new String[] {"b.png", "b.jpg"}) {
+      save(image(30, 20, 5), dir.resolve(name));
+      byte[] bytes = Files.readAllBytes(dir.resolve(name));
+      for (int channels : new int[] {1, 3}) {
+        assertThat(ImageFolderReader.decode(bytes, name, 14, 12, channels))
+            .containsExactly(ImageFolderReader.decode(dir.resolve(name), 14, 12, channels));
+      }
+    }
+    assertThatThrownBy(() -> ImageFolderReader.decode("no image".getBytes(), "row 7", 4, 4, 1))
+        .isInstanceOf(DatasetException.class)
+        .hasMessage("row 7: not an image (no JPEG/PNG/BMP/GIF decoder recognises it)");
+  }
+
   @Test
   void pngDecodedExactlyAtNativeSizeGrayReplicated() {
     BufferedImage rgb = image(20, 10, 3);

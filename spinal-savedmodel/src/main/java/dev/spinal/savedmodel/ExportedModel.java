@@ -16,6 +16,7 @@ import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Signature;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.types.TFloat32;
@@ -25,7 +26,7 @@ import org.tensorflow.types.TFloat32;
  * its {@code serving_default} signature, input shape and class names. A folder Spinal did not write is
  * audited before it is loaded ({@link SavedModelAudit}, {@link ModelTrust}).
  *
- * <p>Thread safety: {@link #classify} and {@link #probabilities} may be called from many threads at once on
+ * <p>Thread safety: {@link #classify}, {@link #probabilities} and {@link #predict} may be called from many threads at once on
  * one loaded model. Each call feeds and fetches through its own {@code Session.Runner} (TensorFlow's
  * {@code Session::Run} is thread-safe) and owns its input and output tensors; the shared state (the
  * signature's graph outputs, resolved once at load) is read-only. Results are the same as sequential calls,
@@ -69,7 +70,7 @@ public final class ExportedModel implements AutoCloseable {
    * @throws IllegalArgumentException naming what is missing or unexpected
    */
   public static ExportedModel load(Path dir) throws IOException {
-    return load(dir, ModelTrust.AUDITED);
+    return load(dir, ModelTrust.AUDITED, null);
   }
 
   /**
@@ -81,9 +82,27 @@ public final class ExportedModel implements AutoCloseable {
    * @throws IllegalArgumentException naming what is missing or unexpected
    */
   public static ExportedModel load(Path dir, ModelTrust trust) throws IOException {
+    return load(dir, trust, null);
+  }
+
+  /** As {@link #load(Path, ModelTrust, ConfigProto)}, audited, in a session with {@code sessionConfig}. */
+  public static ExportedModel load(Path dir, ConfigProto sessionConfig) throws IOException {
+    return load(dir, ModelTrust.AUDITED, sessionConfig);
+  }
+
+  /**
+   * Loads {@code dir} as {@link #load(Path, ModelTrust)} does, into a session with {@code sessionConfig} (thread
+   * pools, graph options; null: TensorFlow's defaults).
+   */
+  public static ExportedModel load(Path dir, ModelTrust trust, ConfigProto sessionConfig) throws IOException {
     Path versionDir = versionDir(dir);
     SavedModelAudit.Report audit = SavedModelAudit.check(versionDir, trust);
-    SavedModelBundle bundle = SavedModelBundle.load(versionDir.toString(), SavedModelBundle.DEFAULT_TAG);
+    SavedModelBundle.Loader loader = SavedModelBundle.loader(versionDir.toString())
+        .withTags(SavedModelBundle.DEFAULT_TAG);
+    if (sessionConfig != null) {
+      loader = loader.withConfigProto(sessionConfig);
+    }
+    SavedModelBundle bundle = loader.load();
     try {
       SignatureDef def = bundle.metaGraphDef().getSignatureDefMap().get(Signature.DEFAULT_KEY);
       if (def == null) {
@@ -142,11 +161,26 @@ public final class ExportedModel implements AutoCloseable {
    * @throws IllegalStateException once {@link #close()} has begun
    */
   public long[] classify(TFloat32 images) {
-    return call("classes", images, t -> {
-      long[] out = new long[(int) t.shape().size()];
-      t.asRawTensor().data().asLongs().read(out);
-      return out;
-    });
+    return call(List.of("classes"), images, r -> longs(r.get(0)));
+  }
+
+  /** Classes {@code [n]} and probabilities {@code [n, classes]} of one batch, from one run of the signature. */
+  public record Prediction(long[] classes, float[] probabilities) {
+    /** Number of classes per row. */
+    public int numClasses() {
+      return classes.length == 0 ? 0 : probabilities.length / classes.length;
+    }
+  }
+
+  /**
+   * Classes and probabilities of {@code images} {@code [n, H, W, C]} (pixels / 255), in one run of
+   * {@code serving_default} (what {@link #classify} and {@link #probabilities} each compute). Thread-safe.
+   *
+   * @throws IllegalStateException once {@link #close()} has begun
+   */
+  public Prediction predict(TFloat32 images) {
+    return call(List.of("classes", "probabilities"), images,
+        r -> new Prediction(longs(r.get(0)), floats(r.get(1))));
   }
 
   /**
@@ -155,19 +189,28 @@ public final class ExportedModel implements AutoCloseable {
    * @throws IllegalStateException once {@link #close()} has begun
    */
   public float[] probabilities(TFloat32 images) {
-    return call("probabilities", images, t -> {
-      float[] out = new float[(int) t.shape().size()];
-      t.asRawTensor().data().asFloats().read(out);
-      return out;
-    });
+    return call(List.of("probabilities"), images, r -> floats(r.get(0)));
   }
 
-  /** Runs the signature for one output, under the read lock (see the class comment). */
-  private <R> R call(String output, TFloat32 x, Function<Tensor, R> read) {
-    Output<?> fetch = outputs.get(output);
-    if (fetch == null) {
-      throw new IllegalArgumentException(dir + ": serving_default has no '" + output + "' output; it gives "
-          + outputs.keySet());
+  private static long[] longs(Tensor t) {
+    long[] out = new long[(int) t.shape().size()];
+    t.asRawTensor().data().asLongs().read(out);
+    return out;
+  }
+
+  private static float[] floats(Tensor t) {
+    float[] out = new float[(int) t.shape().size()];
+    t.asRawTensor().data().asFloats().read(out);
+    return out;
+  }
+
+  /** Runs the signature for {@code names}, fetched in that order, under the read lock (see the class comment). */
+  private <R> R call(List<String> names, TFloat32 x, Function<Result, R> read) {
+    for (String name : names) {
+      if (!outputs.containsKey(name)) {
+        throw new IllegalArgumentException(dir + ": serving_default has no '" + name + "' output; it gives "
+            + outputs.keySet());
+      }
     }
     Shape s = x.shape();
     boolean fits = s.numDimensions() == 4;
@@ -183,8 +226,10 @@ public final class ExportedModel implements AutoCloseable {
       if (closed) {
         throw new IllegalStateException("the model loaded from " + dir + " is closed");
       }
-      try (Result r = bundle.session().runner().feed(images, x).fetch(fetch).run()) {
-        return read.apply(r.get(0));
+      var runner = bundle.session().runner().feed(images, x);
+      names.forEach(name -> runner.fetch(outputs.get(name)));
+      try (Result r = runner.run()) {
+        return read.apply(r);
       }
     } finally {
       lock.readLock().unlock();

@@ -158,4 +158,20 @@ class ExportedModelTest {
           .hasMessage(dir.resolve("1") + " takes images [n, 4, 4, 1], got [2, 5, 4, 1]");
     }
   }
+
+  /** predict() gives classify()'s classes and probabilities()' values in one call, also with a session config. */
+  @Test
+  void predictGivesClassesAndProbabilitiesInOneCall(@TempDir Path dir) throws Exception {
+    try (ModelGraph graph = ModelGraph.build(model(), GraphContext.Mode.INFERENCE, 5, null)) {
+      ModelExporter.export(graph, dir, List.of("a", "b", "c"), Map.of());
+    }
+    var config = org.tensorflow.proto.ConfigProto.newBuilder().setIntraOpParallelismThreads(1)
+        .setInterOpParallelismThreads(1).build();
+    try (ExportedModel model = ExportedModel.load(dir, config); TFloat32 x = images(7, 3)) {
+      ExportedModel.Prediction p = model.predict(x);
+      assertThat(p.classes()).containsExactly(model.classify(x));
+      assertThat(p.probabilities()).containsExactly(model.probabilities(x));
+      assertThat(p.numClasses()).isEqualTo(3);
+    }
+  }
 }

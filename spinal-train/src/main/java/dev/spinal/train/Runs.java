@@ -15,6 +15,8 @@ import dev.spinal.datasets.ImageDataset;
 import dev.spinal.datasets.Normalization;
 import dev.spinal.savedmodel.ModelTrust;
 import dev.spinal.savedmodel.SavedModelAudit;
+import dev.spinal.train.batches.FeatureSplits;
+import dev.spinal.train.batches.FeatureSplitsReader;
 import dev.spinal.train.callbacks.Callback;
 import dev.spinal.train.callbacks.Checkpointing;
 import dev.spinal.train.callbacks.EpochLog;
@@ -37,6 +39,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tensorflow.ndarray.Shape;
 import org.tensorflow.proto.ConfigProto;
 
 /**
@@ -96,12 +99,13 @@ public final class Runs {
 
   /** Starts a new run in {@code options.runDir()} (which must not hold a run already). */
   public static TrainResult start(TrainConfig config, Options options) {
-    check(config);
-    Path configFile = options.runDir().resolve("config.json");
-    if (Files.exists(configFile)) {
-      throw new IllegalArgumentException(options.runDir() + " already holds a run (config.json);"
-          + " use --resume " + options.runDir() + " to continue it, or another --out");
+    if (config.features() != null) {
+      checkFeaturesRun(config); // before the features are read: that may take a while
+      checkNoRunIn(options.runDir());
+      return start(config, options, FeatureSplitsReader.readAny(Path.of(config.features())));
     }
+    check(config);
+    checkNoRunIn(options.runDir());
     // data first: a source that fails to load leaves no config.json that would pass for a run to resume
     DatasetSplits data = loadData(config);
     writeConfig(config, options.runDir());
@@ -118,6 +122,33 @@ public final class Runs {
     writeConfig(config, options.runDir());
     return run(config, options, data, null);
   }
+
+  /**
+   * Starts a new run on features computed before (e.g. on a Spark cluster): the head trains on them,
+   * the export holds {@code config.backbone()} (the backbone that computed them, which must be a frozen
+   * SavedModel backbone) + the head. {@code config.features()} is where {@code --resume} reads them
+   * again; the run folder's {@value #FEATURES_FILE} records their image shape and class names, which an
+   * export of a checkpoint needs.
+   */
+  public static TrainResult start(TrainConfig config, Options options, FeatureSplits features) {
+    checkFeaturesRun(config);
+    check(config);
+    checkNoRunIn(options.runDir());
+    Model model = model(config, features);
+    writeConfig(config, options.runDir());
+    writeJson(options.runDir().resolve(FEATURES_FILE), featuresMetadata(features));
+    return runOnFeatures(config, options, model, features, null);
+  }
+
+  private static void checkNoRunIn(Path runDir) {
+    if (Files.exists(runDir.resolve("config.json"))) {
+      throw new IllegalArgumentException(runDir + " already holds a run (config.json); use --resume " + runDir
+          + " to continue it, or another --out");
+    }
+  }
+
+  /** The run folder file of a run on features computed before: their image shape, class names and source. */
+  public static final String FEATURES_FILE = "features.json";
 
   /**
    * Continues the run in {@code options.runDir()} from its newest usable checkpoint: a damaged one (a file missing,
@@ -145,9 +176,18 @@ public final class Runs {
       }
       log.warn("{} holds no checkpoint yet (the run stopped before its first one): starting it from epoch 1",
           options.runDir());
-      return run(config, options, loadData(config), null);
+      return resumeFrom(config, options, null);
     }
     checkpoints.requireUsable(); // before the data and the features are loaded
+    return resumeFrom(config, options, checkpoints);
+  }
+
+  /** Trains the run of {@code config} again, on its images or its features, from {@code checkpoints} (null: epoch 1). */
+  private static TrainResult resumeFrom(TrainConfig config, Options options, Checkpoints checkpoints) {
+    if (config.features() != null) {
+      FeatureSplits features = FeatureSplitsReader.readAny(Path.of(config.features()));
+      return runOnFeatures(config, options, model(config, features), features, checkpoints);
+    }
     return run(config, options, loadData(config), checkpoints);
   }
 
@@ -184,6 +224,10 @@ public final class Runs {
    * ({@link DataSource#detect}), split and sized as the config says.
    */
   public static DatasetSplits loadData(TrainConfig config) {
+    if (config.features() != null) {
+      throw new IllegalArgumentException("the run trains on the features in " + config.features()
+          + ", not on images: there is no image data to load");
+    }
     DataOptions options = dataOptions(config);
     if (config.data() != null) {
       return Datasets.load(DataSource.detect(Path.of(config.data())), options);
@@ -257,6 +301,49 @@ public final class Runs {
         .build();
   }
 
+  /**
+   * The model {@code config} describes for features computed before: {@code config.backbone()} (a
+   * SavedModel backbone folder, loaded frozen for the features' image shape) + the head for their
+   * classes. The normalization is the backbone's own preprocessing.
+   *
+   * @throws IllegalArgumentException when the backbone is built in (its weights would not be the ones
+   *     that computed the features) or gives another number of features
+   */
+  public static Model model(TrainConfig config, FeatureSplits features) {
+    checkFeaturesRun(config);
+    Shape hwc = features.imageShape();
+    Backbone backbone = Backbones.resolve(config.backbone(), (int) hwc.get(0), (int) hwc.get(1), (int) hwc.get(2),
+        false);
+    if (backbone.featureSize() != features.dimension()) {
+      throw new IllegalArgumentException("--backbone " + config.backbone() + " gives " + backbone.featureSize()
+          + " features per image but " + features.source() + " holds " + features.dimension()
+          + ": give the backbone the features were computed with");
+    }
+    return Model.builder()
+        .backbone(backbone)
+        .head(config.head().create(dev.spinal.core.heads.HeadSpec.builder()
+            .inputSize(backbone.featureSize())
+            .width(config.width())
+            .depth(config.depth())
+            .classes(features.numClasses())
+            .dropout(config.dropout())
+            .batchNorm(config.batchNorm())
+            .build()))
+        .build();
+  }
+
+  private static void checkFeaturesRun(TrainConfig config) {
+    if (Backbones.isBuiltIn(config.backbone())) {
+      throw new IllegalArgumentException("--features: give --backbone, the SavedModel backbone folder the features"
+          + " were computed with (the export is that backbone + the trained head); '" + config.backbone()
+          + "' is built in");
+    }
+    if (config.fineTune() || config.augment()) {
+      throw new IllegalArgumentException("--features trains a head on fixed features: --fine-tune and --augment"
+          + " need the images");
+    }
+  }
+
   /** The trainer settings {@code config} describes (no callbacks: the run folder's are added by a run). */
   public static Trainer.Builder trainer(TrainConfig config) {
     Optimizer optimizer = switch (config.optimizer()) {
@@ -295,6 +382,34 @@ public final class Runs {
     Model model = model(config, train);
     log.info("backbone: {}, {}", model.backbone().name(), model.backbone().frozen()
         ? "frozen: features computed once and cached" : "trained with the head");
+    RunCallbacks run = callbacks(config, options, model, resume);
+    if (options.exportBase() != null) {
+      run.trainer().callback(new ExportBest(run.checkpointing(), options.exportBase(),
+          result -> exportMetadata(config, model, result, train, data.info())));
+    }
+    // result.json and the summary before the signal handler lets a stopping JVM exit
+    run.trainer().callback(new RunSummary(options.runDir(), options.log(), config)).callback(new StopOnSignal());
+    return run.trainer().build().fit(model, data);
+  }
+
+  /** A run on features computed before: the run folder's callbacks around {@link Trainer#fit(Model, FeatureSplits)}. */
+  private static TrainResult runOnFeatures(TrainConfig config, Options options, Model model, FeatureSplits features,
+      Checkpoints resume) {
+    writeMachine(options.runDir());
+    RunCallbacks run = callbacks(config, options, model, resume);
+    if (options.exportBase() != null) {
+      run.trainer().callback(new ExportBest(run.checkpointing(), options.exportBase(),
+          result -> exportMetadata(config, model, result, features)));
+    }
+    run.trainer().callback(new RunSummary(options.runDir(), options.log(), config)).callback(new StopOnSignal());
+    return run.trainer().build().fit(model, features);
+  }
+
+  /** A run folder's trainer with its callbacks up to the export, and its checkpointing. */
+  private record RunCallbacks(Trainer.Builder trainer, Checkpointing checkpointing) {}
+
+  /** NaN guard, progress bar, epoch lines, metrics.jsonl, TensorBoard, checkpoints (and a stop for tests). */
+  private static RunCallbacks callbacks(TrainConfig config, Options options, Model model, Checkpoints resume) {
     Checkpointing checkpointing = new Checkpointing(options.runDir(), config.keepCheckpoints());
     Trainer.Builder trainer = trainer(config)
         .sessionConfig(options.sessionConfig())
@@ -311,13 +426,7 @@ public final class Runs {
     if (options.stopAfterEpochs() > 0) {
       trainer.callback(new StopAfterEpochs(options.stopAfterEpochs()));
     }
-    if (options.exportBase() != null) {
-      trainer.callback(new ExportBest(checkpointing, options.exportBase(),
-          result -> exportMetadata(config, model, result, train, data.info())));
-    }
-    // result.json and the summary before the signal handler lets a stopping JVM exit
-    trainer.callback(new RunSummary(options.runDir(), options.log(), config)).callback(new StopOnSignal());
-    return trainer.build().fit(model, data);
+    return new RunCallbacks(trainer, checkpointing);
   }
 
   /** Writes {@code result.json} and prints the summary table (and how to continue a stopped run). */
@@ -350,6 +459,74 @@ public final class Runs {
       Checkpoints.restore(graph.session(), checkpoint);
       return FitContext.export(model, graph, features, config.seed(), null, base, train.classNames(), metadata);
     }
+  }
+
+  /**
+   * Exports checkpoint {@code checkpoint} of a run on features computed before ({@link
+   * TrainConfig#features()}) as the next version under {@code base}: backbone + head, for images of the
+   * shape its run folder's {@value #FEATURES_FILE} records (the features themselves are not read).
+   */
+  public static Path exportFeaturesCheckpoint(TrainConfig config, Path runDir, Path checkpoint, Path base,
+      Map<String, Object> metadata) throws IOException {
+    Path file = runDir.resolve(FEATURES_FILE);
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException(runDir + " trained on features (" + config.features() + ") but has no "
+          + FEATURES_FILE + " with their image shape and class names");
+    }
+    var json = Checkpoints.JSON.readTree(file.toFile());
+    var shape = json.path("image_shape");
+    List<String> classNames = new java.util.ArrayList<>();
+    json.path("classes").forEach(n -> classNames.add(n.asText()));
+    if (shape.size() != 3 || classNames.size() < 2) {
+      throw new IllegalArgumentException(file + ": expected image_shape [H, W, C] and >= 2 classes, got "
+          + shape + " and " + classNames);
+    }
+    Backbone backbone = Backbones.resolve(config.backbone(), shape.get(0).asInt(), shape.get(1).asInt(),
+        shape.get(2).asInt(), false);
+    Model model = Model.builder().backbone(backbone).head(config.head().create(dev.spinal.core.heads.HeadSpec.builder()
+        .inputSize(backbone.featureSize()).width(config.width()).depth(config.depth()).classes(classNames.size())
+        .dropout(config.dropout()).batchNorm(config.batchNorm()).build())).build();
+    try (TrainingGraph graph = TrainingGraph.build(FitContext.onFeatures(model), trainer(config).build().optimizer(),
+        config.seed(), Precision.FP32, null)) {
+      Checkpoints.restore(graph.session(), checkpoint);
+      return FitContext.export(model, graph, true, config.seed(), null, base, classNames, metadata);
+    }
+  }
+
+  /** What a features run's {@value #FEATURES_FILE} and its export's {@code spinal.json} say of the features. */
+  static Map<String, Object> featuresMetadata(FeatureSplits features) {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("name", features.name());
+    d.put("source", features.source());
+    d.put("image_shape", List.of(features.imageShape().asArray()[0], features.imageShape().asArray()[1],
+        features.imageShape().asArray()[2]));
+    d.put("feature_size", features.dimension());
+    d.put("classes", features.classNames());
+    d.put("train_rows", features.train().size());
+    d.put("validation_rows", features.validation().size());
+    d.put("test_rows", features.test() == null ? 0 : features.test().size());
+    return d;
+  }
+
+  /**
+   * What an export's {@code assets.extra/spinal.json} says about a run on features computed before:
+   * its config, the epoch and accuracies, the class names, the input and the features' source.
+   */
+  public static Map<String, Object> exportMetadata(TrainConfig config, Model model, TrainResult result,
+      FeatureSplits features) {
+    Map<String, Object> meta = new LinkedHashMap<>();
+    meta.put("config", config);
+    meta.put("classes", features.classNames());
+    meta.put("features", featuresMetadata(features));
+    meta.put("epoch", result.bestEpoch());
+    meta.put("validation_accuracy", result.validationAccuracy());
+    meta.put("test_accuracy", result.testAccuracy());
+    long[] hwc = features.imageShape().asArray();
+    meta.put("input", "images: float32 [-1, " + hwc[0] + ", " + hwc[1] + ", " + hwc[2] + "], pixels / 255; the"
+        + " graph applies the backbone's preprocessing");
+    meta.put("backbone", config.backbone());
+    meta.put("backbone_mode", "frozen (head trained on features computed before)");
+    return meta;
   }
 
   /** What an export's {@code assets.extra/spinal.json} says about a run. */
@@ -451,6 +628,18 @@ public final class Runs {
       Files.createDirectories(runDir);
       Path tmp = Files.createTempFile(runDir, ".machine-", ".json");
       Checkpoints.JSON.writeValue(tmp.toFile(), OneDnn.current().toMap());
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Writes {@code value} as JSON to {@code file} through a temporary file. */
+  private static void writeJson(Path file, Object value) {
+    try {
+      Files.createDirectories(file.getParent());
+      Path tmp = Files.createTempFile(file.getParent(), ".tmp-", ".json");
+      Checkpoints.JSON.writeValue(tmp.toFile(), value);
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);

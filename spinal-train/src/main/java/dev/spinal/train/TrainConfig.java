@@ -38,6 +38,7 @@ public final class TrainConfig {
   private final Long splitSeed;
   private final boolean verifyChecksums;
   private final boolean skipBadFiles;
+  private final String features;
   private final String backbone;
   private final HeadKind head;
   private final long width;
@@ -73,6 +74,7 @@ public final class TrainConfig {
     this.splitSeed = b.splitSeed;
     this.verifyChecksums = b.verifyChecksums;
     this.skipBadFiles = b.skipBadFiles;
+    this.features = b.features;
     this.backbone = b.backbone;
     this.head = b.head;
     this.width = b.width;
@@ -115,6 +117,7 @@ public final class TrainConfig {
     b.splitSeed = splitSeed;
     b.verifyChecksums = verifyChecksums;
     b.skipBadFiles = skipBadFiles;
+    b.features = features;
     b.backbone = backbone;
     b.head = head;
     b.width = width;
@@ -208,6 +211,15 @@ public final class TrainConfig {
   /** Leave out (and count) a user's image files that are corrupt or not images, instead of failing. */
   public boolean skipBadFiles() {
     return skipBadFiles;
+  }
+
+  /**
+   * A folder of a frozen backbone's features computed before (what {@code spinal spark features}
+   * writes), read by a {@link dev.spinal.train.batches.FeatureSplitsReader}; null: the run computes the
+   * features of {@link #dataset()} or {@link #data()} itself.
+   */
+  public String features() {
+    return features;
   }
 
   /** The seed of the data's splits: {@link #splitSeed()}, else {@link #seed()}. */
@@ -361,6 +373,7 @@ public final class TrainConfig {
         && Objects.equals(splitSeed, c.splitSeed)
         && verifyChecksums == c.verifyChecksums
         && skipBadFiles == c.skipBadFiles
+        && Objects.equals(features, c.features)
         && Objects.equals(backbone, c.backbone)
         && Objects.equals(head, c.head)
         && width == c.width
@@ -385,7 +398,7 @@ public final class TrainConfig {
 
   @Override
   public int hashCode() {
-    return Objects.hash(recipe, dataset, dataPath, limit, data, imageHeight, imageWidth, channels, validationFraction, testFraction, splitSeed, verifyChecksums, skipBadFiles, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augment, keepCheckpoints, fineTune, fineTuneBatchNorm, precision, savedModelTrust);
+    return Objects.hash(recipe, dataset, dataPath, limit, data, imageHeight, imageWidth, channels, validationFraction, testFraction, splitSeed, verifyChecksums, skipBadFiles, features, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augment, keepCheckpoints, fineTune, fineTuneBatchNorm, precision, savedModelTrust);
   }
 
   @Override
@@ -404,6 +417,7 @@ public final class TrainConfig {
         + ", splitSeed=" + splitSeed
         + ", verifyChecksums=" + verifyChecksums
         + ", skipBadFiles=" + skipBadFiles
+        + ", features=" + features
         + ", backbone=" + backbone
         + ", head=" + head
         + ", width=" + width
@@ -449,6 +463,7 @@ public final class TrainConfig {
     private Long splitSeed = null;
     private boolean verifyChecksums = true;
     private boolean skipBadFiles = false;
+    private String features = null;
     private String backbone = "vgg5";
     private HeadKind head = HeadKind.PROGRESSIVE;
     private long width = 64;
@@ -548,6 +563,12 @@ public final class TrainConfig {
     /** Leave out (and count) a user's image files that are corrupt or not images, instead of failing. */
     public Builder skipBadFiles(boolean value) {
       this.skipBadFiles = value;
+      return this;
+    }
+
+    /** A folder of features computed before (see {@link TrainConfig#features()}), or null. */
+    public Builder features(String value) {
+      this.features = value;
       return this;
     }
 
@@ -678,7 +699,10 @@ public final class TrainConfig {
     public TrainConfig build() {
       boolean registry = dataset != null && !dataset.isBlank();
       boolean own = data != null && !data.isBlank();
-      checkArgument(registry || own, "--dataset or --data is required");
+      boolean precomputed = features != null && !features.isBlank();
+      checkArgument(!(precomputed && (registry || own)), "--features trains on features computed before; it does"
+          + " not combine with --dataset or --data (the features' folder names the data they came from)");
+      checkArgument(precomputed || registry || own, "--dataset or --data is required");
       checkArgument(!(registry && own), "give --dataset (a registry dataset) or --data (your own files), not both;"
           + " a registry dataset's files in a folder of yours: --dataset %s --data-path %s", dataset, data);
       checkArgument(imageHeight >= 0 && imageWidth >= 0, "--image-size must be positive, got %sx%s", imageHeight,

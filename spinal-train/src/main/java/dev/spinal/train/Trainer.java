@@ -13,6 +13,7 @@ import dev.spinal.train.batches.BatchSource;
 import dev.spinal.train.batches.FeatureBatches;
 import dev.spinal.train.batches.FeatureCache;
 import dev.spinal.train.batches.FeatureExtractor;
+import dev.spinal.train.batches.FeatureSplits;
 import dev.spinal.train.batches.ImageBatches;
 import dev.spinal.train.callbacks.Callback;
 import java.nio.file.Path;
@@ -156,10 +157,49 @@ public final class Trainer {
     log.info(String.format("features: %d images through the frozen backbone once in %.1f s (%.0f images/s),"
         + " cached in memory (%.1f MB)", images, seconds, images / seconds,
         images * model.backbone().featureSize() * 4 / 1e6));
-    int classes = train.numClasses();
-    return loop(model, FitContext.onFeatures(model), new FeatureBatches(trainF, classes),
-        new FeatureBatches(valF, classes), testF == null ? null : new FeatureBatches(testF, classes),
-        train.classNames(), true, started);
+    FeatureSplits features = new FeatureSplits(train.name(), model.imageShape(), train.classNames(), trainF, valF,
+        testF, model.backbone().name());
+    return loop(model, FitContext.onFeatures(model), new FeatureBatches(trainF, features.numClasses()),
+        new FeatureBatches(valF, features.numClasses()),
+        testF == null ? null : new FeatureBatches(testF, features.numClasses()), features.classNames(), true,
+        started);
+  }
+
+  /**
+   * Fits {@code model}'s head on features computed before (another process, a Spark cluster), in the
+   * same loop as {@link #fit(Model, ImageDataset, ImageDataset, ImageDataset)} trains on a frozen
+   * backbone's features: the best epoch is selected on the validation split, callbacks, checkpoints
+   * and resume behave alike, and an export holds backbone + head (images in, as the features'
+   * {@link FeatureSplits#imageShape()}).
+   *
+   * @throws IllegalArgumentException when the features do not fit the model: a backbone that is not
+   *     frozen, another image shape, feature size or number of classes; or augmentation is set
+   */
+  public TrainResult fit(Model model, FeatureSplits features) {
+    checkNotNull(model, "model");
+    checkNotNull(features, "features");
+    long started = System.nanoTime();
+    checkArgument(model.backbone().frozen(), "features train a head on a frozen backbone, but the model's %s is"
+        + " trained with its head; load the backbone frozen (a SavedModel backbone without fine-tuning)",
+        model.backbone().name());
+    checkArgument(augmentation.isEmpty(), "augmentation does not combine with features computed before (%s):"
+        + " they are the features of the un-augmented images", features.source());
+    checkArgument(model.imageShape().equals(features.imageShape()), "the model reads images of %s but the"
+        + " features of %s were computed from images of %s", model.imageShape(), features.source(),
+        features.imageShape());
+    checkArgument(model.backbone().featureSize() == features.dimension(), "the model's backbone %s gives %s features"
+        + " but %s holds %s per image: give the backbone the features were computed with", model.backbone().name(),
+        model.backbone().featureSize(), features.source(), features.dimension());
+    checkArgument(model.classes() == features.numClasses(), "the model's head has %s classes but %s has %s",
+        model.classes(), features.source(), features.numClasses());
+    int classes = features.numClasses();
+    log.info("features: {} ({}): {} train / {} validation / {} test rows of {} features, {} classes",
+        features.name(), features.source(), features.train().size(), features.validation().size(),
+        features.test() == null ? 0 : features.test().size(), features.dimension(), classes);
+    return loop(model, FitContext.onFeatures(model), new FeatureBatches(features.train(), classes),
+        new FeatureBatches(features.validation(), classes),
+        features.test() == null ? null : new FeatureBatches(features.test(), classes), features.classNames(), true,
+        started);
   }
 
   private static void checkFits(Model model, ImageDataset train) {

@@ -182,7 +182,7 @@ public final class ImageFolderReader {
     try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
       ImageReader reader = reader(file, in);
       try {
-        return checkPixels(file, reader);
+        return checkPixels(file, reader, Files.size(file));
       } finally {
         reader.dispose();
       }
@@ -210,7 +210,7 @@ public final class ImageFolderReader {
    * pixels than a complete file of this size can encode — PNG at most 8 pixels per byte (1-bit) times deflate's
    * ratio of about 1032:1; JPEG at most 512 pixels per byte (at least one bit per 8x8 block).
    */
-  static int[] checkPixels(Path file, ImageReader reader) throws IOException {
+  static int[] checkPixels(Path file, ImageReader reader, long bytes) throws IOException {
     int h = reader.getHeight(0);
     int w = reader.getWidth(0);
     long pixels = (long) h * w;
@@ -227,7 +227,6 @@ public final class ImageFolderReader {
       case "jpeg", "jpg" -> 512;
       default -> Long.MAX_VALUE;
     };
-    long bytes = Files.size(file);
     if (perByte != Long.MAX_VALUE && pixels > bytes * perByte) {
       throw new DatasetException(file, "truncated or corrupt: the " + format.toUpperCase(Locale.ROOT)
           + " header announces " + w + "x" + h + " pixels, more than a file of " + bytes + " bytes can hold");
@@ -241,7 +240,7 @@ public final class ImageFolderReader {
     try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
       ImageReader reader = reader(file, in);
       try {
-        checkPixels(file, reader);
+        checkPixels(file, reader, Files.size(file));
         img = reader.read(0);
       } finally {
         reader.dispose();
@@ -253,6 +252,42 @@ public final class ImageFolderReader {
     } catch (IOException | RuntimeException e) {
       throw new DatasetException(file, "cannot decode image: " + rootMessage(e), e);
     }
+    return resized(img, file, height, width);
+  }
+
+  /**
+   * Decodes an encoded image held in memory (the bytes of a JPEG, PNG, BMP or GIF file) exactly as
+   * {@link #decode(Path, int, int, int)} decodes a file, with the same header checks ({@link #checkPixels}): HWC
+   * uint8 {@code [height, width, channels]}.
+   *
+   * @param name what the bytes are (a file name, a row id), for the error message
+   * @throws DatasetException naming {@code name} when the bytes are not a decodable image
+   */
+  public static byte[] decode(byte[] encoded, String name, int height, int width, int channels) {
+    if (channels != 1 && channels != 3) {
+      throw new IllegalArgumentException("channels must be 1 (grayscale) or 3 (RGB), got " + channels);
+    }
+    Path named = Path.of(name);
+    BufferedImage img;
+    try (ImageInputStream in = ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(encoded))) {
+      ImageReader reader = reader(named, in);
+      try {
+        checkPixels(named, reader, encoded.length);
+        img = reader.read(0);
+      } finally {
+        reader.dispose();
+      }
+    } catch (DatasetException e) {
+      throw e;
+    } catch (IIOException e) {
+      throw new DatasetException(named, "corrupt image: " + rootMessage(e), e);
+    } catch (IOException | RuntimeException e) {
+      throw new DatasetException(named, "cannot decode image: " + rootMessage(e), e);
+    }
+    return Pixels.convert(resized(img, named, height, width), height, width, 3, channels);
+  }
+
+  private static byte[] resized(BufferedImage img, Path file, int height, int width) {
     int w = img.getWidth();
     int h = img.getHeight();
     byte[] rgb = toRgb(img, file);

@@ -11,6 +11,8 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
+import org.tensorflow.op.Ops;
+import java.util.function.BiFunction;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
@@ -35,12 +37,37 @@ public final class FeatureExtractor implements AutoCloseable {
    * @param sessionConfig TF session options, or null for TF's defaults
    */
   public FeatureExtractor(Model model, long seed, ConfigProto sessionConfig) {
-    this.backbone = model.backbone();
+    this(model.backbone(), model::preprocess, seed, sessionConfig);
+  }
+
+  /**
+   * The features of a backbone that brings its weights and preprocesses the pixels itself (a
+   * {@code SavedModelBackbone}), as a frozen-backbone training run computes them.
+   *
+   * @param sessionConfig TF session options, or null for TF's defaults
+   * @throws IllegalArgumentException when the backbone does not preprocess itself (its features
+   *     depend on a model's normalization: use {@link #FeatureExtractor(Model, long, ConfigProto)})
+   */
+  public FeatureExtractor(Backbone backbone, ConfigProto sessionConfig) {
+    this(checkSelfPreprocessing(backbone), (tf, images) -> images, 0, sessionConfig);
+  }
+
+  private static Backbone checkSelfPreprocessing(Backbone backbone) {
+    if (!backbone.preprocessesItself()) {
+      throw new IllegalArgumentException(backbone.name() + " does not preprocess its images itself: its features"
+          + " depend on the model's normalization; extract them through the Model");
+    }
+    return backbone;
+  }
+
+  private FeatureExtractor(Backbone backbone, BiFunction<Ops, Operand<TFloat32>, Operand<TFloat32>> preprocess,
+      long seed, ConfigProto sessionConfig) {
+    this.backbone = backbone;
     this.graph = new Graph();
     try {
       GraphContext ctx = GraphContext.inference(graph, seed);
       this.images = backbone.createInput(ctx, "images");
-      this.features = backbone.build(ctx, model.preprocess(ctx.tf(), images));
+      this.features = backbone.build(ctx, preprocess.apply(ctx.tf(), images));
       this.session = sessionConfig == null ? new Session(graph) : new Session(graph, sessionConfig);
       try {
         session.initialize();
@@ -53,6 +80,11 @@ public final class FeatureExtractor implements AutoCloseable {
       graph.close();
       throw e;
     }
+  }
+
+  /** The backbone whose features this computes. */
+  public Backbone backbone() {
+    return backbone;
   }
 
   /** Features of one batch, row-major {@code [n, D]}. */
