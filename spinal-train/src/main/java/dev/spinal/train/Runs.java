@@ -50,31 +50,61 @@ public final class Runs {
 
   /** How a run is executed (not part of the run's identity, not saved). */
   public record Options(Path runDir, Path exportBase, boolean progress, ConfigProto sessionConfig,
-      PrintStream log, int evalBatchSize, int stopAfterEpochs) {
-    /** Defaults: progress bar on, default session, epoch lines to stderr, eval batches of 500. */
+      PrintStream log, int evalBatchSize, int stopAfterEpochs, GradientLogging gradientLogging,
+      List<Callback> callbacks) {
+    public Options {
+      callbacks = List.copyOf(callbacks);
+    }
+
+    /** Defaults: progress bar on, default session, epoch lines to stderr, eval batches of 500, no gradient logging. */
     public static Options of(Path runDir) {
-      return new Options(runDir, null, true, null, System.err, 500, 0);
+      return new Options(runDir, null, true, null, System.err, 500, 0, GradientLogging.OFF, List.of());
     }
 
     public Options withExport(Path base) {
-      return new Options(runDir, base, progress, sessionConfig, log, evalBatchSize, stopAfterEpochs);
+      return new Options(runDir, base, progress, sessionConfig, log, evalBatchSize, stopAfterEpochs, gradientLogging,
+          callbacks);
     }
 
     public Options withProgress(boolean on) {
-      return new Options(runDir, exportBase, on, sessionConfig, log, evalBatchSize, stopAfterEpochs);
+      return new Options(runDir, exportBase, on, sessionConfig, log, evalBatchSize, stopAfterEpochs, gradientLogging,
+          callbacks);
     }
 
     public Options withSessionConfig(ConfigProto config) {
-      return new Options(runDir, exportBase, progress, config, log, evalBatchSize, stopAfterEpochs);
+      return new Options(runDir, exportBase, progress, config, log, evalBatchSize, stopAfterEpochs, gradientLogging,
+          callbacks);
     }
 
     public Options withLog(PrintStream out) {
-      return new Options(runDir, exportBase, progress, sessionConfig, out, evalBatchSize, stopAfterEpochs);
+      return new Options(runDir, exportBase, progress, sessionConfig, out, evalBatchSize, stopAfterEpochs,
+          gradientLogging, callbacks);
     }
 
     /** Stop (as Ctrl-C would) after this many epochs of this invocation; 0 = never. */
     public Options stoppingAfter(int epochs) {
-      return new Options(runDir, exportBase, progress, sessionConfig, log, evalBatchSize, epochs);
+      return new Options(runDir, exportBase, progress, sessionConfig, log, evalBatchSize, epochs, gradientLogging,
+          callbacks);
+    }
+
+    /** Per-layer gradient norms (and histograms) to the run's {@code tensorboard/} as {@code value} says. */
+    public Options withGradientLogging(GradientLogging value) {
+      return new Options(runDir, exportBase, progress, sessionConfig, log, evalBatchSize, stopAfterEpochs,
+          java.util.Objects.requireNonNull(value, "gradientLogging"), callbacks);
+    }
+
+    /** Adds callbacks after the run folder's own (they run before result.json is written). */
+    public Options withCallbacks(Callback... more) {
+      List<Callback> all = new java.util.ArrayList<>(callbacks);
+      all.addAll(List.of(more));
+      return new Options(runDir, exportBase, progress, sessionConfig, log, evalBatchSize, stopAfterEpochs,
+          gradientLogging, all);
+    }
+
+    /** The same options for another run folder (e.g. each run of an ablation). */
+    public Options inFolder(Path folder) {
+      return new Options(folder, exportBase, progress, sessionConfig, log, evalBatchSize, stopAfterEpochs,
+          gradientLogging, callbacks);
     }
   }
 
@@ -244,6 +274,7 @@ public final class Runs {
     Trainer.Builder trainer = trainer(config)
         .sessionConfig(options.sessionConfig())
         .evalBatchSize(options.evalBatchSize())
+        .gradientLogging(options.gradientLogging())
         .resumeFrom(resumeFrom)
         .callbacks(new NanGuard(checkpointing.checkpoints().dir()));
     if (options.progress()) {
@@ -260,6 +291,7 @@ public final class Runs {
       trainer.callback(new ExportBest(checkpointing, options.exportBase(),
           result -> exportMetadata(config, model, result, train, data.info())));
     }
+    options.callbacks().forEach(trainer::callback);
     // result.json and the summary before the signal handler lets a stopping JVM exit
     trainer.callback(new RunSummary(options.runDir(), options.log())).callback(new StopOnSignal());
     return trainer.build().fit(model, data);
@@ -385,6 +417,38 @@ public final class Runs {
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The result of the finished run in {@code runDir}: its {@code result.json} (written atomically when a run
+   * ends), or empty when there is none, it cannot be read as a result, or the run was stopped before its
+   * last epoch.
+   */
+  public static java.util.Optional<TrainResult> finishedResult(Path runDir) {
+    Path file = runDir.resolve("result.json");
+    if (!Files.isRegularFile(file)) {
+      return java.util.Optional.empty();
+    }
+    try {
+      TrainResult r = Checkpoints.JSON_READER.readValue(file.toFile(), TrainResult.class);
+      return r.history().isEmpty() || r.stoppedEarly() ? java.util.Optional.empty() : java.util.Optional.of(r);
+    } catch (IOException e) {
+      log.warn("{} cannot be read as a run's result ({}): the run counts as unfinished", file, e.getMessage());
+      return java.util.Optional.empty();
+    }
+  }
+
+  /** The config of the run in {@code runDir} ({@code config.json}), or empty when there is none. */
+  public static java.util.Optional<TrainConfig> readConfig(Path runDir) {
+    Path file = runDir.resolve("config.json");
+    if (!Files.isRegularFile(file)) {
+      return java.util.Optional.empty();
+    }
+    try {
+      return java.util.Optional.of(Checkpoints.JSON_READER.readValue(file.toFile(), TrainConfig.class));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
     }
   }
 

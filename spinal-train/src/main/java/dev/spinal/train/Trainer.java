@@ -61,6 +61,7 @@ public final class Trainer {
   private final ConfigProto sessionConfig;
   private final int evalBatchSize;
   private final Path resumeFrom;
+  private final GradientLogging gradientLogging;
 
   private Trainer(Builder b) {
     this.optimizer = b.optimizer;
@@ -75,6 +76,7 @@ public final class Trainer {
     this.sessionConfig = b.sessionConfig;
     this.evalBatchSize = b.evalBatchSize;
     this.resumeFrom = b.resumeFrom;
+    this.gradientLogging = b.gradientLogging;
   }
 
   public static Builder builder() {
@@ -96,6 +98,7 @@ public final class Trainer {
     b.sessionConfig = sessionConfig;
     b.evalBatchSize = evalBatchSize;
     b.resumeFrom = resumeFrom;
+    b.gradientLogging = gradientLogging;
     return b;
   }
 
@@ -333,17 +336,32 @@ public final class Trainer {
             fit.graph().optimizer().setLearningRate(fit.graph().session(), stepLr);
             lr = stepLr;
           }
-          TrainingGraph.StepResult r = fit.graph().trainStep(batch.images(), batch.labels(), step);
-          step++;
-          lossSum += r.loss() * batch.size();
-          correct += r.correct();
-          seen += batch.size();
-          fit.state(new RunState(epoch, batchIndex, step, lr, state.bestEpoch(),
-              state.bestValidationAccuracy(), state.history(), new RunState.EpochProgress(lossSum, correct, seen)));
-          Callback.BatchEnd end = new Callback.BatchEnd(epoch, batchIndex - 1, step, r.loss(), r.correct(),
-              batch.size(), lossSum / seen, (seen - seenBefore) / ((System.nanoTime() - start) / 1e9));
-          for (Callback c : callbacks) {
-            c.onBatchEnd(fit, end);
+          TrainingGraph.MonitoredStep monitored = gradientLogging.measures(step)
+              ? fit.graph().trainStepMonitored(batch.images(), batch.labels(), step, gradientLogging.histograms(step))
+              : null;
+          try {
+            TrainingGraph.StepResult r = monitored != null ? monitored.result()
+                : fit.graph().trainStep(batch.images(), batch.labels(), step);
+            step++;
+            lossSum += r.loss() * batch.size();
+            correct += r.correct();
+            seen += batch.size();
+            fit.state(new RunState(epoch, batchIndex, step, lr, state.bestEpoch(),
+                state.bestValidationAccuracy(), state.history(), new RunState.EpochProgress(lossSum, correct, seen)));
+            if (monitored != null) {
+              for (Callback c : callbacks) {
+                c.onGradients(fit, monitored.gradients());
+              }
+            }
+            Callback.BatchEnd end = new Callback.BatchEnd(epoch, batchIndex - 1, step, r.loss(), r.correct(),
+                batch.size(), lossSum / seen, (seen - seenBefore) / ((System.nanoTime() - start) / 1e9), batch);
+            for (Callback c : callbacks) {
+              c.onBatchEnd(fit, end);
+            }
+          } finally {
+            if (monitored != null) {
+              monitored.close();
+            }
           }
           if (fit.stopRequested()) {
             return null;
@@ -417,10 +435,15 @@ public final class Trainer {
     return callbacks;
   }
 
+  /** How often the training steps' weight gradients are measured for the callbacks. */
+  public GradientLogging gradientLogging() {
+    return gradientLogging;
+  }
+
   /**
    * Builds a {@link Trainer}. Defaults: SGD with momentum 0.9 at 0.01, a constant rate, 1 epoch,
    * batches of 64, seed 1, float32, no augmentation, no callbacks, TF's default session, evaluation
-   * batches of 500.
+   * batches of 500, no gradient logging.
    */
   public static final class Builder {
     private Optimizer optimizer = Optimizer.sgd(0.01, 0.9);
@@ -435,6 +458,7 @@ public final class Trainer {
     private ConfigProto sessionConfig;
     private int evalBatchSize = 500;
     private Path resumeFrom;
+    private GradientLogging gradientLogging = GradientLogging.OFF;
 
     private Builder() {}
 
@@ -520,6 +544,16 @@ public final class Trainer {
      */
     public Builder resumeFrom(Path checkpoint) {
       this.resumeFrom = checkpoint;
+      return this;
+    }
+
+    /**
+     * Measure the per-layer weight-gradient norms (and histograms) of the training steps as {@code value}
+     * says, for the callbacks' {@link Callback#onGradients} ({@link dev.spinal.train.callbacks.TensorBoardLog}
+     * writes them). Default {@link GradientLogging#OFF}.
+     */
+    public Builder gradientLogging(GradientLogging value) {
+      this.gradientLogging = checkNotNull(value, "Trainer.gradientLogging");
       return this;
     }
 
