@@ -25,6 +25,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
     description = "Build, train, check and export ProgressiveSpinalNet classifier heads on TensorFlow.",
     subcommands = {
       TrainCommand.class,
+      AblateCommand.class,
       EvalCommand.class,
       PredictCommand.class,
       InspectCommand.class,
@@ -52,6 +53,8 @@ public final class SpinalCli {
     // set here, not in the annotation, which the subcommands would inherit
     cli.getCommandSpec().usageMessage().footer("", "Run 'spinal COMMAND --help' for a command's options.");
     TrainHelp.addRecipeSection(cli.getSubcommands().get("train"));
+    TrainHelp.addRecipeSection(cli.getSubcommands().get("ablate"));
+    AblateCommand.dropPerRunOptions(cli.getSubcommands().get("ablate"));
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionStrategy(parseResult -> {
       rejectUnmatched(parseResult);
@@ -71,7 +74,7 @@ public final class SpinalCli {
   }
 
   /**
-   * picocli lets unmatched words pass when help is asked for ({@code spinal ablate --help} would
+   * picocli lets unmatched words pass when help is asked for ({@code spinal sweep --help} would
    * print the top-level usage and exit 0): an unknown command or option is an error either way.
    */
   private static void rejectUnmatched(ParseResult result) {

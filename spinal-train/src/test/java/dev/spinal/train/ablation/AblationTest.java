@@ -47,7 +47,7 @@ class AblationTest {
         .dataset("fashion-mnist").limit(600).backbone("flatten")
         .head(HeadKind.PROGRESSIVE).width(16).depth(2).dropout(0.2)
         .optimizer(OptimizerKind.ADAM).learningRate(0.002)
-        .batchSize(32).epochs(1).schedule("constant").seed(99).keepCheckpoints(1)
+        .batchSize(32).epochs(1).schedule("constant").seed(99).augment(true).keepCheckpoints(1)
         .build();
   }
 
