@@ -1,6 +1,8 @@
 package dev.spinal.benchmarks;
 
+import dev.spinal.core.GraphContext;
 import dev.spinal.core.backbones.Vgg5Backbone;
+import dev.spinal.core.model.ModelGraph;
 import dev.spinal.core.runtime.OneDnn;
 import dev.spinal.train.TensorBoardWriter;
 import dev.spinal.train.TrainingGraph;
@@ -10,6 +12,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.tensorflow.Graph;
+import org.tensorflow.Result;
+import org.tensorflow.proto.DeviceStepStats;
+import org.tensorflow.proto.NodeExecStats;
+import org.tensorflow.proto.RunMetadata;
+import org.tensorflow.proto.RunOptions;
+import org.tensorflow.types.TInt64;
 
 /**
  * What gradient logging ({@code spinal train --grad-norms-every N --histograms-every M}) costs a VGG-5 +
@@ -19,7 +28,10 @@ import java.util.Locale;
  * norms, plain, norms, ..., a histogram step after every fourth pair), so that a change of machine load
  * hits the kinds alike; each measured step is compared with the mean of the plain steps beside it, and the
  * medians of those paired differences are reported with the median step times, then the amortized cost at
- * the given intervals.
+ * the given intervals. Machine load blurs step times by more than the norms cost, so it also runs a few
+ * steps with TensorFlow's trace on and sums the kernel time of the monitor's own ops ({@code gradient_monitor/}:
+ * squares, sums, square roots, the stack) in a step that fetches the norms: their compute cost, whatever the
+ * load does to the wall clock.
  *
  * <p>Arguments: pairs (40), the norm interval (100) and the histogram interval (1000) to amortize over.
  */
@@ -57,6 +69,12 @@ public final class GradientLoggingCost {
       for (int i = 0; i < ms.length; i++) {
         ms[i] = step(bench, writer, kinds.get(i));
       }
+      List<Double> kernels = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        kernels.add(monitorKernelMillis(bench));
+      }
+      System.out.printf(Locale.ROOT, "kernel time of the norm ops (gradient_monitor/*, traced, median of 5 steps):"
+          + " %.2f ms per measured step%n", median(kernels));
     }
     List<Double> plain = new ArrayList<>();
     List<Double> norms = new ArrayList<>();
@@ -99,6 +117,34 @@ public final class GradientLoggingCost {
       }
     }
     return (System.nanoTime() - t0) / 1e6;
+  }
+
+  /**
+   * Kernel milliseconds of the {@code gradient_monitor/} ops in one traced run that computes the loss, the
+   * gradients and their norms (no update: the weights stay as they are).
+   */
+  private static double monitorKernelMillis(SpinalSpeed.Bench bench) {
+    Graph g = bench.graph.graph();
+    RunOptions trace = RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.FULL_TRACE).build();
+    try (TInt64 step = TInt64.scalarOf(bench.step);
+        Result r = bench.graph.session().runner()
+            .feed(g.operation(ModelGraph.IMAGES).output(0), bench.images)
+            .feed(g.operation(ModelGraph.LABELS).output(0), bench.labels)
+            .feed(g.operation(GraphContext.STEP_INPUT).output(0), step)
+            .fetch("gradient_monitor/gradient_norms")
+            .setOptions(trace)
+            .runAndFetchMetadata()) {
+      RunMetadata meta = r.getMetadata().orElseThrow();
+      double micros = 0;
+      for (DeviceStepStats device : meta.getStepStats().getDevStatsList()) {
+        for (NodeExecStats node : device.getNodeStatsList()) {
+          if (node.getNodeName().startsWith("gradient_monitor/")) {
+            micros += node.getOpEndRelMicros() - node.getOpStartRelMicros();
+          }
+        }
+      }
+      return micros / 1000;
+    }
   }
 
   private static double median(List<Double> values) {

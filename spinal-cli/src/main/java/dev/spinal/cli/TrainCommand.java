@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "train", resourceBundle = "dev.spinal.cli.TrainHelp", description = {
     "Train a head on a backbone, from a recipe or your own settings, into a run folder.",
-    "The run folder (--out) gets config.json, metrics.jsonl, tensorboard/, checkpoints/ and result.json.",
+    "The run folder (--out) gets config.json, metrics.jsonl, tensorboard/ (with per-layer gradient norms:"
+        + " --grad-norms-every), checkpoints/, result.json and curves.png.",
     "Give --recipe NAME (a row of the paper's table, listed below) or --dataset with the settings to change."
         + " Default values below read 'recipe's, else X': the recipe's value, else X without --recipe."})
 final class TrainCommand implements Callable<Integer> {

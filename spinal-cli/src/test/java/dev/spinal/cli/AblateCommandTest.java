@@ -118,6 +118,9 @@ class AblateCommandTest {
     assertThat(tags).contains("gradient_norm/01_progressive_spinal_head/layer1",
         "gradient_norm/03_progressive_spinal_head/output", "gradients/01_progressive_spinal_head/layer1",
         "weights/03_progressive_spinal_head/output", "train/loss");
+    BufferedImage curves = ImageIO.read(run.resolve("curves.png").toFile());
+    assertThat(curves.getWidth()).isEqualTo(Plots.CURVES_WIDTH);
+    assertThat(curves.getHeight()).isEqualTo(Plots.CURVES_HEIGHT);
     CliTest.Run off = CliTest.run("train", "--dataset", "fashion-mnist", "--limit", "300", "--backbone", "flatten",
         "--width", "8", "--depth", "2", "--epochs", "1", "--batch", "32", "--no-progress", "--grad-norms-every", "0",
         "--histograms-every", "0", "--out", dir.resolve("off").toString());

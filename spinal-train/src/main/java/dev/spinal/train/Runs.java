@@ -22,6 +22,7 @@ import dev.spinal.train.callbacks.ProgressBarLogger;
 import dev.spinal.train.callbacks.StopAfterEpochs;
 import dev.spinal.train.callbacks.StopOnSignal;
 import dev.spinal.train.callbacks.TensorBoardLog;
+import dev.spinal.train.plots.Plots;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -45,6 +46,9 @@ import org.tensorflow.proto.ConfigProto;
 public final class Runs {
 
   private static final Logger log = LoggerFactory.getLogger(Runs.class);
+
+  /** The run folder's chart of accuracy and loss per epoch. */
+  public static final String CURVES_PNG = "curves.png";
 
   private Runs() {}
 
@@ -293,18 +297,31 @@ public final class Runs {
     }
     options.callbacks().forEach(trainer::callback);
     // result.json and the summary before the signal handler lets a stopping JVM exit
-    trainer.callback(new RunSummary(options.runDir(), options.log())).callback(new StopOnSignal());
+    trainer.callback(new RunSummary(options.runDir(), options.log(), config)).callback(new StopOnSignal());
     return trainer.build().fit(model, data);
   }
 
-  /** Writes {@code result.json} and prints the summary table (and how to continue a stopped run). */
-  private record RunSummary(Path runDir, PrintStream out) implements Callback {
+  /**
+   * Writes {@code result.json}, draws {@code curves.png} (accuracy and loss per epoch) and prints the summary
+   * table (and how to continue a stopped run).
+   */
+  private record RunSummary(Path runDir, PrintStream out, TrainConfig config) implements Callback {
     @Override
     public void onTrainEnd(FitContext fit, TrainResult result) {
       try {
         writeResult(runDir, result);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write " + runDir.resolve("result.json") + ": " + e.getMessage(), e);
+      }
+      if (!result.history().isEmpty()) {
+        try {
+          String data = config.dataset() != null ? config.dataset() : Path.of(config.data()).getFileName().toString();
+          Plots.trainingCurves(String.format("%s head on %s, %s backbone, seed %d", config.head().cliName(), data,
+              config.backbone(), config.seed()), result.history(), runDir.resolve(CURVES_PNG));
+        } catch (RuntimeException | LinkageError e) {
+          // a chart is a convenience: a machine that cannot draw (no fonts, say) still gets its run
+          log.warn("could not draw {}: {}", runDir.resolve(CURVES_PNG), e.toString());
+        }
       }
       if (result.stoppedEarly()) {
         out.printf("stopped before the last epoch; checkpoint saved. Continue with --resume %s%n", runDir);

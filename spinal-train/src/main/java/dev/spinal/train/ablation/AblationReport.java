@@ -48,7 +48,7 @@ public record AblationReport(
   public static final String ACCURACY_PNG = "accuracy.png";
   public static final String VALIDATION_PNG = "validation-curves.png";
   /** A run's curves, in its folder. */
-  public static final String CURVES_PNG = "curves.png";
+  public static final String CURVES_PNG = dev.spinal.train.Runs.CURVES_PNG;
 
   /**
    * One head over the seeds it finished.
@@ -322,7 +322,7 @@ public record AblationReport(
   }
 
   private static String shortSha(String sha) {
-    return sha == null ? "?" : sha.equals("none") ? "no backbone weights" : "`" + sha.substring(0, 12) + "`";
+    return sha == null ? "?" : sha.equals("none") ? "no backbone weights in the trained graph" : "`" + sha.substring(0, 12) + "`";
   }
 
   /** Writes the JSON, the Markdown and the charts into {@code out} (each file written whole, then renamed). */

@@ -216,11 +216,12 @@ public final class Plots {
     CombinedRangeXYPlot plot = new CombinedRangeXYPlot(norm);
     double min = Double.POSITIVE_INFINITY;
     double max = 0;
+    boolean first = true;
     for (Map.Entry<String, Map<String, double[]>> panel : panels.entrySet()) {
       XYSeriesCollection data = new XYSeriesCollection();
       int layers = 1;
       for (Map.Entry<String, double[]> head : panel.getValue().entrySet()) {
-        XYSeries s = new XYSeries(head.getKey() + (panels.size() > 1 ? " (" + panel.getKey() + ")" : ""));
+        XYSeries s = new XYSeries(head.getKey());
         double[] v = head.getValue();
         for (int i = 0; i < v.length; i++) {
           if (v[i] > 0 && Double.isFinite(v[i])) {
@@ -237,9 +238,13 @@ public final class Plots {
       x.setRange(0.5, layers + 0.5);
       XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
       for (int i = 0; i < data.getSeriesCount(); i++) {
+        // a head looks the same in every panel, and the legend names it once
         renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
+        renderer.setSeriesShape(i, SHAPES[i % SHAPES.length]);
         renderer.setSeriesStroke(i, new BasicStroke(2f));
+        renderer.setSeriesVisibleInLegend(i, first);
       }
+      first = false;
       XYPlot sub = new XYPlot(data, x, null, renderer);
       sub.setBackgroundPaint(Color.WHITE);
       sub.setDomainGridlinePaint(new Color(0xdddddd));
