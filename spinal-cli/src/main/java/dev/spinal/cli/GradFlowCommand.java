@@ -39,8 +39,10 @@ final class GradFlowCommand implements Callable<Integer> {
   public Integer call() {
     Activation act = Activation.valueOf(activation.toUpperCase(Locale.ROOT));
     System.out.printf("depth %d, width %d, %d-d features, %s, batch %d%n%n", depth, width, inputSize, act, batch);
+    Map<Activation, Map<HeadKind, GradientFlow.Report>> measured = new LinkedHashMap<>();
     for (HeadKind kind : HeadKind.values()) {
       GradientFlow.Report r = measure(kind, act);
+      measured.computeIfAbsent(act, a -> new LinkedHashMap<>()).put(kind, r);
       System.out.println(kind.cliName());
       System.out.print(r.table());
       System.out.printf("first / last hidden layer: %.3e%n%n", r.firstOverLastHidden());
@@ -50,8 +52,10 @@ final class GradFlowCommand implements Callable<Integer> {
       for (Activation a : new Activation[] {Activation.SIGMOID, Activation.RELU}) {
         Map<String, double[]> heads = new LinkedHashMap<>();
         for (HeadKind kind : HeadKind.values()) {
-          heads.put(kind.cliName(), measure(kind, a).layers().stream().mapToDouble(GradientFlow.LayerNorm::norm)
-              .toArray());
+          // the printed activation's heads are measured already
+          GradientFlow.Report r = measured.getOrDefault(a, Map.of()).get(kind);
+          heads.put(kind.cliName(), (r != null ? r : measure(kind, a)).layers().stream()
+              .mapToDouble(GradientFlow.LayerNorm::norm).toArray());
         }
         panels.put(a == Activation.RELU ? "ReLU" : "sigmoid", heads);
       }

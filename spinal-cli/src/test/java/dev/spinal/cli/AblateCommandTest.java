@@ -39,37 +39,22 @@ class AblateCommandTest {
     assertThat(text).contains("Default: recipe's, else 64.").doesNotContain("--head=", "--seed=");
   }
 
+  /** The options reach the ablation (the resuming and the report's numbers are AblationTest's). */
   @Test
   void aSmallAblationFromTheCommandLine(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("ablation");
     CliTest.Run r = CliTest.run("ablate", "--dataset", "fashion-mnist", "--limit", "300", "--backbone", "flatten",
         "--width", "8", "--depth", "2", "--epochs", "1", "--batch", "32", "--heads", "progressive,dense",
-        "--seeds", "3,4", "--grad-norms-every", "3", "--out", out.toString());
+        "--seeds", "3", "--grad-norms-every", "3", "--out", out.toString());
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out()).contains("| progressive |", "| dense |", "(reference)", "report: " + out.resolve("ablation.md"));
-    for (String run : new String[] {"progressive-seed3", "dense-seed3", "progressive-seed4", "dense-seed4"}) {
+    for (String run : new String[] {"progressive-seed3", "dense-seed3"}) {
       assertThat(out.resolve("runs").resolve(run).resolve("result.json")).exists();
-      assertThat(out.resolve("runs").resolve(run).resolve("config.json")).content().contains("\"width\" : 8");
+      assertThat(out.resolve("runs").resolve(run).resolve("config.json")).content().contains("\"width\" : 8",
+          "\"seed\" : 3");
     }
     assertThat(tags(out.resolve("runs/dense-seed3/tensorboard"))).contains("gradient_norm/01_dense_head/layer1");
     assertThat(ImageIO.read(out.resolve("accuracy.png").toFile()).getWidth()).isEqualTo(Plots.ACCURACY_WIDTH);
-    // again: nothing to train (the ablation's lines go to stderr, as train's epoch lines do)
-    String before = Files.readString(out.resolve("runs/dense-seed4/result.json"));
-    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream stderr = System.err;
-    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
-    CliTest.Run again;
-    try {
-      again = CliTest.run("ablate", "--dataset", "fashion-mnist", "--limit", "300", "--backbone",
-        "flatten", "--width", "8", "--depth", "2", "--epochs", "1", "--batch", "32", "--heads", "progressive,dense",
-        "--seeds", "3,4", "--out", out.toString());
-    } finally {
-      System.setErr(stderr);
-    }
-    assertThat(again.exit()).as(again.err()).isZero();
-    assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("run 4/4 dense-seed4: finished before")
-        .doesNotContain(": training");
-    assertThat(out.resolve("runs/dense-seed4/result.json")).hasContent(before);
   }
 
   @Test
@@ -93,7 +78,8 @@ class AblateCommandTest {
   @Test
   void gradFlowPlotsTheThreeHeadsWithSigmoidAndRelu(@TempDir Path dir) throws Exception {
     Path png = dir.resolve("flow.png");
-    CliTest.Run r = CliTest.run("gradflow", "--depth", "6", "--width", "8", "--plot", png.toString());
+    CliTest.Run r = CliTest.run("gradflow", "--depth", "4", "--width", "8", "--activation", "relu", "--plot",
+        png.toString());
     assertThat(r.exit()).as(r.err()).isZero();
     BufferedImage image = ImageIO.read(png.toFile());
     assertThat(image.getWidth()).isEqualTo(Plots.FLOW_WIDTH);
