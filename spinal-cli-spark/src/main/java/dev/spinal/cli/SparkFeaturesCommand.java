@@ -129,7 +129,7 @@ final class SparkFeaturesCommand implements Callable<Integer> {
         if (imageSize == null || channels == null || classes == null) {
           throw new IllegalArgumentException("--input needs --image-size, --channels and --classes");
         }
-        int[] hw = TrainCommand.parseImageSize(imageSize);
+        int[] hw = TrainSettings.parseImageSize(imageSize);
         List<String> names = Files.readAllLines(classes, StandardCharsets.UTF_8).stream().map(String::strip)
             .filter(s -> !s.isEmpty()).toList();
         images = spark.read().parquet(input);
@@ -170,7 +170,7 @@ final class SparkFeaturesCommand implements Callable<Integer> {
       b.data(data.toString());
     }
     if (imageSize != null) {
-      int[] hw = TrainCommand.parseImageSize(imageSize);
+      int[] hw = TrainSettings.parseImageSize(imageSize);
       b.imageHeight(hw[0]).imageWidth(hw[1]);
     }
     if (channels != null) {

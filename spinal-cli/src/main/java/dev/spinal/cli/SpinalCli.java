@@ -25,6 +25,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
     description = "Build, train, check and export ProgressiveSpinalNet classifier heads on TensorFlow.",
     subcommands = {
       TrainCommand.class,
+      AblateCommand.class,
       EvalCommand.class,
       PredictCommand.class,
       InspectCommand.class,
@@ -54,6 +55,8 @@ public final class SpinalCli {
         + " 'spinal spark --help' for batch inference and feature extraction on Apache Spark (./spinal runs it with"
         + " Spark's jars, which the other commands do without).");
     TrainHelp.addRecipeSection(cli.getSubcommands().get("train"));
+    TrainHelp.addRecipeSection(cli.getSubcommands().get("ablate"));
+    AblateCommand.dropPerRunOptions(cli.getSubcommands().get("ablate"));
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionStrategy(parseResult -> {
       rejectUnmatched(parseResult);
@@ -73,7 +76,7 @@ public final class SpinalCli {
   }
 
   /**
-   * picocli lets unmatched words pass when help is asked for ({@code spinal ablate --help} would
+   * picocli lets unmatched words pass when help is asked for ({@code spinal sweep --help} would
    * print the top-level usage and exit 0): an unknown command or option is an error either way.
    */
   private static void rejectUnmatched(ParseResult result) {

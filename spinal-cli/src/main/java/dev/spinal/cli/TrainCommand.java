@@ -1,11 +1,7 @@
 package dev.spinal.cli;
 
-import dev.spinal.core.heads.HeadKind;
-import dev.spinal.savedmodel.ModelTrust;
 import dev.spinal.train.Devices;
-import dev.spinal.train.OptimizerKind;
-import dev.spinal.train.Precision;
-import dev.spinal.train.Recipe;
+import dev.spinal.train.GradientLogging;
 import dev.spinal.train.RecipeOverrides;
 import dev.spinal.train.TrainConfig;
 import dev.spinal.train.TrainResult;
@@ -13,100 +9,25 @@ import dev.spinal.train.Runs;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code spinal train}: a recipe or explicit settings, flags overriding the recipe's. The options
- * have no default value of their own (an option left out keeps the recipe's value); their
- * descriptions show the built-in defaults through {@link TrainHelp}, which also lists the recipes.
+ * {@code spinal train}: a recipe or explicit settings ({@link TrainSettings}), flags overriding the
+ * recipe's, into a run folder; {@code --resume} continues one. {@link TrainHelp} lists the recipes in the
+ * help.
  */
 @Command(name = "train", resourceBundle = "dev.spinal.cli.TrainHelp", description = {
     "Train a head on a backbone, from a recipe or your own settings, into a run folder.",
-    "The run folder (--out) gets config.json, metrics.jsonl, tensorboard/, checkpoints/ and result.json.",
+    "The run folder (--out) gets config.json, metrics.jsonl, tensorboard/ (with per-layer gradient norms:"
+        + " --grad-norms-every), checkpoints/, result.json and curves.png.",
     "Give --recipe NAME (a row of the paper's table, listed below) or --dataset with the settings to change."
         + " Default values below read 'recipe's, else X': the recipe's value, else X without --recipe."})
 final class TrainCommand implements Callable<Integer> {
 
-  @Option(names = "--recipe", paramLabel = "RECIPE", converter = Choices.RecipeName.class, completionCandidates = Choices.RecipeName.class,
-      description = "A row of the paper's table (see Recipes below); the other options override its values.")
-  String recipe;
-
-  @Option(names = "--dataset", paramLabel = "DATASET", completionCandidates = Choices.DatasetKeys.class,
-      description = "Dataset: ${COMPLETION-CANDIDATES}. Default: the recipe's; required without --recipe.")
-  String dataset;
-
-  @Option(names = "--data-path", paramLabel = "DIR", description = "Folder holding the dataset's files. Default: found in the cache,"
-      + " the system's folders, else downloaded.")
-  Path dataPath;
-
-  @Option(names = "--limit", paramLabel = "N", description = "Use only the first N images of each split (0: all)."
-      + " Default: recipe's, else ${bundle:default.limit}.")
-  Integer limit;
-
-  @Option(names = "--backbone", paramLabel = "BACKBONE", description = "vgg5, flatten, efficientnet-lite0"
-      + " (ImageNet-pretrained, 224x224 -> 1280 features; built once per"
-      + " machine by: bash saved-models/make_backbones.sh efficientnet-lite0), or a backbone SavedModel folder."
-      + " Default: recipe's, else ${bundle:default.backbone}.")
-  String backbone;
-
-  @Option(names = "--head", paramLabel = "HEAD", converter = Choices.HeadName.class, completionCandidates = Choices.HeadName.class,
-      description = "Head: ${COMPLETION-CANDIDATES}. Default: recipe's, else ${bundle:default.head}.")
-  String head;
-
-  @Option(names = "--width", paramLabel = "N", description = "Width of each hidden layer of the head."
-      + " Default: recipe's, else ${bundle:default.width}.") Long width;
-  @Option(names = "--depth", paramLabel = "N", description = "Hidden layers of the head."
-      + " Default: recipe's, else ${bundle:default.depth}.") Integer depth;
-  @Option(names = "--dropout", paramLabel = "RATE", description = "Dropout rate on the features, in [0, 1)."
-      + " Default: recipe's, else ${bundle:default.dropout}.") Double dropout;
-  @Option(names = "--batch-norm", description = "Linear->BatchNorm->act in each head layer (--batch-norm=false:"
-      + " off). Default: recipe's, else ${bundle:default.batch-norm}.") Boolean batchNorm;
-  @Option(names = "--optimizer", paramLabel = "OPTIMIZER", converter = Choices.OptimizerName.class,
-      completionCandidates = Choices.OptimizerName.class, description = "sgd (with momentum) or adam."
-      + " Default: recipe's, else ${bundle:default.optimizer}.") String optimizer;
-  @Option(names = "--lr", paramLabel = "RATE", description = "Base learning rate. Default: recipe's, else ${bundle:default.lr}.")
-  Double lr;
-  @Option(names = "--momentum", paramLabel = "MOMENTUM", description = "Momentum of sgd, in [0, 1)."
-      + " Default: recipe's, else ${bundle:default.momentum}.") Double momentum;
-  @Option(names = "--batch", paramLabel = "N", description = "Training batch size. Default: recipe's, else ${bundle:default.batch}.")
-  Integer batch;
-  @Option(names = "--epochs", paramLabel = "N", description = "Epochs to train. Default: recipe's, else ${bundle:default.epochs}.")
-  Integer epochs;
-  @Option(names = "--max-steps", paramLabel = "N", description = "End training after this many steps in all, even"
-      + " within an epoch (0: no budget); the cosine schedule decays over them."
-      + " Default: recipe's, else ${bundle:default.max-steps}.") Long maxSteps;
-  @Option(names = "--schedule", paramLabel = "SCHEDULE", converter = Choices.ScheduleText.class,
-      completionCandidates = Choices.ScheduleText.class, description = "Learning rate: constant, plateau-cube"
-      + " (the paper's scripts' rule), step:STEP:GAMMA (times GAMMA every STEP epochs) or cosine (decays to ~0"
-      + " over the run's steps). Default: recipe's, else ${bundle:default.schedule}.")
-  String schedule;
-  @Option(names = "--seed", paramLabel = "N", description = "Seed of initialization, data order, validation split, augmentation"
-      + " and schedule. Default: recipe's, else ${bundle:default.seed}.") Long seed;
-  @Option(names = "--augment", description = "The paper's training augmentation (rotation + perspective)."
-      + " Default: recipe's, else ${bundle:default.augment}.")
-  Boolean augment;
-  @Option(names = "--keep", paramLabel = "N", description = "Per-epoch checkpoints to keep (the best is kept besides)."
-      + " Default: recipe's, else ${bundle:default.keep}.") Integer keep;
-  @Option(names = "--fine-tune", description = "With a SavedModel --backbone (tf2 or graph export): train its"
-      + " convolution and dense weights too; otherwise the backbone is frozen, its features computed once and"
-      + " only the head trains (no --augment then). Default: recipe's, else ${bundle:default.fine-tune}.")
-  Boolean fineTune;
-  @Option(names = "--fine-tune-batch-norm", description = "With --fine-tune: also train the backbone's batch-norm"
-      + " scale and offset (its moving statistics stay the backbone's). Default: recipe's, else"
-      + " ${bundle:default.fine-tune-batch-norm}.")
-  Boolean fineTuneBatchNorm;
-
-  @Option(names = "--trust-savedmodel", description = InspectCommand.TRUST_HELP
-      + " (For a SavedModel --backbone; recorded in the run's config.json.)")
-  boolean trustSavedModel;
-
-  @Option(names = "--precision", paramLabel = "PRECISION", converter = Choices.PrecisionName.class,
-      completionCandidates = Choices.PrecisionName.class, description = "fp32 or bf16: bfloat16 mixed precision"
-      + " in the training steps (pays off with AVX512_BF16/AMX; evaluation and the export stay float32;"
-      + " accuracy vs fp32 in BENCHMARKS.md). Default: recipe's, else ${bundle:default.precision}.")
-  String precision;
+  @Mixin TrainSettings settings;
 
   @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu", converter = Choices.DeviceName.class,
       completionCandidates = Choices.DeviceName.class,
@@ -129,61 +50,28 @@ final class TrainCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--data", paramLabel = "PATH", description = "Your own data: a folder of class sub-folders (or of"
-      + " train/ val/ test/ trees of them), a folder of IDX files, a .npz/.npy file or a .csv of path,label rows.")
-  Path data;
+  @Option(names = "--grad-norms-every", paramLabel = "N", defaultValue = "100", description = "Log every layer's"
+      + " weight-gradient norm to tensorboard/ every N training steps (fetched with the step: no extra pass;"
+      + " 0: off).")
+  int gradNormsEvery;
 
-  @Option(names = "--image-size", paramLabel = "HxW", description = "Resize your images to height x width, e.g."
-      + " 28x28 (default: image files take the first image's size, arrays keep theirs).")
-  String imageSize;
-
-  @Option(names = "--channels", description = "Convert your images to 1 (grayscale) or 3 (RGB) channels (default:"
-      + " image files RGB, arrays their own).")
-  Integer channels;
-
-  @Option(names = "--grayscale", description = "Same as --channels 1.")
-  boolean grayscale;
-
-  @Option(names = "--val-fraction", description = "Fraction of the training images held out (seeded) for validation"
-      + " when the data has no validation split (default 0.1).")
-  Double valFraction;
-
-  @Option(names = "--test-fraction", description = "Fraction of your images held out (seeded, stratified) for test"
-      + " when your data has no test split (default 0.2).")
-  Double testFraction;
-
-  @Option(names = "--split-seed", description = "Seed of the validation/test splits carved from the data (default:"
-      + " --seed).")
-  Long splitSeed;
-
-  @Option(names = "--no-verify", description = "Load a registry dataset's files even if their checksums differ from"
-      + " the published ones (a re-packaged copy).")
-  boolean noVerify;
-
-  @Option(names = "--features", paramLabel = "DIR", description = "Train the head on features computed before:"
-      + " a folder written by `spinal spark features` (on a cluster, or locally). Give the --backbone they were"
-      + " computed with (the export is that backbone + the head); the folder brings the splits, labels and class"
-      + " names, so no --dataset or --data.")
-  Path features;
-
-  @Option(names = "--skip-bad-files", description = "Skip (and count) image files that are corrupt or not images"
-      + " instead of failing.")
-  boolean skipBadFiles;
-
+  @Option(names = "--histograms-every", paramLabel = "N", defaultValue = "1000", description = "Also log histograms"
+      + " of every layer's weights and gradients every N steps (they copy the weights out: keep N large; 0: off).")
+  int histogramsEvery;
 
   @Override
   public Integer call() {
     var sessionConfig = Devices.sessionConfig(device, parent != null && parent.verbose, System.err);
-    if (resume != null && (data != null || features != null)) {
+    if (resume != null && (settings.data != null || settings.features != null)) {
       throw new IllegalArgumentException("--resume continues a run on the data it was configured with: drop "
-          + (data != null ? "--data" : "--features"));
+          + (settings.data != null ? "--data" : "--features"));
     }
     if (resume != null) {
-      if (out != null || recipe != null || dataset != null) {
+      if (out != null || settings.recipe != null || settings.dataset != null) {
         throw new IllegalArgumentException("--resume continues a run as it was configured: drop --out/--recipe/--dataset");
       }
       Runs.Options options = Runs.Options.of(resume).withExport(export).withProgress(!noProgress)
-          .withSessionConfig(sessionConfig);
+          .withSessionConfig(sessionConfig).withGradientLogging(gradientLogging(gradNormsEvery, histogramsEvery));
       Runs.readConfig(resume).flatMap(RecipeOverrides::of).ifPresent(this::announce);
       TrainResult result = Runs.resume(options);
       return result.history().isEmpty() ? 1 : 0;
@@ -193,7 +81,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     TrainConfig config = config();
     Runs.Options options = Runs.Options.of(out).withExport(export).withProgress(!noProgress)
-        .withSessionConfig(sessionConfig);
+        .withSessionConfig(sessionConfig).withGradientLogging(gradientLogging(gradNormsEvery, histogramsEvery));
     Runs.check(config); // a run that cannot start fails with its one error line, before any notice
     RecipeOverrides.of(config).ifPresent(this::announce);
     Runs.start(config, options);
@@ -209,148 +97,17 @@ final class TrainCommand implements Callable<Integer> {
     });
   }
 
-  /**
-   * The data options: {@code --data} alone is your own data (not checked against the registry); with
-   * {@code --dataset} it is that registry dataset's files in your folder, checked against its checksums.
-   */
-  private void dataOptions(TrainConfig.Builder b) {
-    if (data != null && dataset != null) {
-      b.dataPath(data.toString());
-    } else if (data != null) {
-      b.dataset(null).data(data.toString());
-    }
-    if (imageSize != null) {
-      int[] hw = parseImageSize(imageSize);
-      b.imageHeight(hw[0]).imageWidth(hw[1]);
-    }
-    if (grayscale && channels != null && channels != 1) {
-      throw new IllegalArgumentException("--grayscale and --channels " + channels + " contradict each other");
-    }
-    if (grayscale || channels != null) {
-      b.channels(grayscale ? 1 : channels);
-    }
-    if (valFraction != null) {
-      b.validationFraction(valFraction);
-    }
-    if (testFraction != null) {
-      b.testFraction(testFraction);
-    }
-    if (splitSeed != null) {
-      b.splitSeed(splitSeed);
-    }
-    if (noVerify) {
-      b.verifyChecksums(false);
-    }
-    if (skipBadFiles) {
-      b.skipBadFiles(true);
-    }
-  }
-
-  /** {@code HxW} (or {@code N} for N x N) as {height, width}. */
-  static int[] parseImageSize(String text) {
-    String[] parts = text.trim().toLowerCase(java.util.Locale.ROOT).split("x", -1);
-    try {
-      int h = Integer.parseInt(parts[0].trim());
-      int w = parts.length == 1 ? h : Integer.parseInt(parts[1].trim());
-      if (parts.length > 2 || h < 1 || w < 1) {
-        throw new NumberFormatException();
-      }
-      return new int[] {h, w};
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--image-size expects HxW (height x width, e.g. 28x28) or N, got '" + text
-          + "'");
-    }
-  }
-
+  /** The config the options describe (see {@link TrainSettings#config()}). */
   TrainConfig config() {
-    TrainConfig base;
-    if (recipe != null) {
-      base = Recipe.parse(recipe).config();
-    } else {
-      if (dataset == null && data == null && features == null) {
-        throw new IllegalArgumentException("give --recipe NAME or --dataset D (with --backbone, --head, ...)");
-      }
-      base = features != null && dataset == null && data == null
-          ? TrainConfig.builder().features(features.toString()).build()
-          : TrainConfig.builder().dataset(dataset).data(dataset == null ? data.toString() : null).build();
+    return settings.config();
+  }
+
+  /** The gradient logging {@code --grad-norms-every} and {@code --histograms-every} ask for. */
+  static GradientLogging gradientLogging(int normsEvery, int histogramsEvery) {
+    if (normsEvery < 0 || histogramsEvery < 0) {
+      throw new IllegalArgumentException("--grad-norms-every and --histograms-every must be >= 0 (0: off), got "
+          + normsEvery + " and " + histogramsEvery);
     }
-    TrainConfig.Builder b = base.toBuilder();
-    if (dataset != null) {
-      b.dataset(dataset);
-    }
-    if (dataPath != null) {
-      b.dataPath(dataPath.toString());
-    }
-    if (limit != null) {
-      b.limit(limit);
-    }
-    if (backbone != null) {
-      b.backbone(backbone);
-    }
-    if (head != null) {
-      b.head(HeadKind.parse(head));
-    }
-    if (width != null) {
-      b.width(width);
-    }
-    if (depth != null) {
-      b.depth(depth);
-    }
-    if (dropout != null) {
-      b.dropout(dropout);
-    }
-    if (batchNorm != null) {
-      b.batchNorm(batchNorm);
-    }
-    if (optimizer != null) {
-      b.optimizer(OptimizerKind.parse(optimizer));
-    }
-    if (lr != null) {
-      b.learningRate(lr);
-    }
-    if (momentum != null) {
-      b.momentum(momentum);
-    }
-    if (batch != null) {
-      b.batchSize(batch);
-    }
-    if (epochs != null) {
-      b.epochs(epochs);
-    }
-    if (maxSteps != null) {
-      b.maxSteps(maxSteps);
-    }
-    if (schedule != null) {
-      b.schedule(schedule);
-    }
-    if (seed != null) {
-      b.seed(seed);
-    }
-    if (augment != null) {
-      b.augment(augment);
-    }
-    if (keep != null) {
-      b.keepCheckpoints(keep);
-    }
-    if (fineTune != null) {
-      b.fineTune(fineTune);
-    }
-    if (fineTuneBatchNorm != null) {
-      b.fineTuneBatchNorm(fineTuneBatchNorm);
-    }
-    if (precision != null) {
-      b.precision(Precision.parse(precision));
-    }
-    if (trustSavedModel) {
-      b.savedModelTrust(ModelTrust.TRUSTED);
-    }
-    dataOptions(b);
-    if (features != null) {
-      if (dataset == null && data == null) {
-        b.dataset(null); // a recipe's dataset: the features folder brings the data
-      }
-      b.features(features.toString());
-    }
-    return b.build();
+    return new GradientLogging(normsEvery, histogramsEvery);
   }
 }

@@ -19,11 +19,11 @@ class UsageErrorsTest {
 
   @Test
   void unknownCommandIsAnErrorNamingItEvenWithHelp() {
-    for (String[] args : List.of(new String[] {"ablate"}, new String[] {"ablate", "--help"})) {
+    for (String[] args : List.of(new String[] {"sweep"}, new String[] {"sweep", "--help"})) {
       CliTest.Run r = CliTest.run(args);
       assertThat(r.exit()).as(String.join(" ", args)).isEqualTo(2);
       assertThat(r.out()).isEmpty();
-      assertThat(r.err()).startsWith("spinal: error: unknown command 'ablate'\n")
+      assertThat(r.err()).startsWith("spinal: error: unknown command 'sweep'\n")
           .contains("Run 'spinal --help'");
     }
   }

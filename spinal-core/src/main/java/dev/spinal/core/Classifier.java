@@ -3,8 +3,11 @@ package dev.spinal.core;
 import dev.spinal.core.backbones.Backbone;
 import dev.spinal.core.heads.BuiltHead;
 import dev.spinal.core.heads.Head;
+import java.util.ArrayList;
+import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
@@ -24,13 +27,16 @@ public final class Classifier {
   private final Operand<TFloat32> logits;
   private final Operand<TFloat32> probabilities;
   private final Operand<TInt64> classes;
+  private final List<Variable<?>> backboneVariables;
 
   private Classifier(
+      List<Variable<?>> backboneVariables,
       Operand<TFloat32> features,
       BuiltHead<TFloat32> head,
       Operand<TFloat32> logits,
       Operand<TFloat32> probabilities,
       Operand<TInt64> classes) {
+    this.backboneVariables = List.copyOf(backboneVariables);
     this.features = features;
     this.head = head;
     this.logits = logits;
@@ -52,13 +58,27 @@ public final class Classifier {
               + " backbone.featureSize()", head.name(), head.inputSize(), backbone.name(), backbone.featureSize()));
     }
     backbone.checkImages(images);
+    int trainableBefore = ctx.trainableVariables().size();
+    int stateBefore = ctx.nonTrainableVariables().size();
     Operand<TFloat32> features = backbone.build(ctx, images);
+    // the backbone is built before the head, so its variables and their seeds do not depend on the head
+    List<Variable<?>> backboneVariables = new ArrayList<>(ctx.trainableVariables().subList(trainableBefore,
+        ctx.trainableVariables().size()));
+    backboneVariables.addAll(ctx.nonTrainableVariables().subList(stateBefore, ctx.nonTrainableVariables().size()));
     BuiltHead<TFloat32> built = head.build(ctx, features);
     Ops tf = ctx.tf();
     Operand<TFloat32> logits = tf.withName(LOGITS).identity(built.logits());
     Operand<TFloat32> probabilities = tf.withName(PROBABILITIES).nn.softmax(logits);
     Operand<TInt64> classes = tf.withName(CLASSES).math.argMax(logits, tf.constant(1));
-    return new Classifier(features, built, logits, probabilities, classes);
+    return new Classifier(backboneVariables, features, built, logits, probabilities, classes);
+  }
+
+  /**
+   * The variables the backbone created in this graph, trainable ones first (in creation order), then its
+   * state (batch-norm moving statistics); empty for a backbone without weights ({@code flatten}).
+   */
+  public List<Variable<?>> backboneVariables() {
+    return backboneVariables;
   }
 
   /** Backbone output {@code [batch, featureSize]}. */

@@ -27,6 +27,7 @@ import dev.spinal.train.callbacks.ProgressBarLogger;
 import dev.spinal.train.callbacks.StopAfterEpochs;
 import dev.spinal.train.callbacks.StopOnSignal;
 import dev.spinal.train.callbacks.TensorBoardLog;
+import dev.spinal.train.plots.Plots;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -53,35 +54,68 @@ public final class Runs {
 
   private static final Logger log = LoggerFactory.getLogger(Runs.class);
 
+  /** The run folder's chart of accuracy and loss per epoch. */
+  public static final String CURVES_PNG = "curves.png";
+
   private Runs() {}
 
   /** How a run is executed (not part of the run's identity, not saved). */
   public record Options(Path runDir, Path exportBase, boolean progress, ConfigProto sessionConfig,
-      PrintStream log, int evalBatchSize, int stopAfterEpochs) {
-    /** Defaults: progress bar on, default session, epoch lines to stderr, eval batches of 500. */
+      PrintStream log, int evalBatchSize, int stopAfterEpochs, GradientLogging gradientLogging,
+      List<Callback> callbacks) {
+    public Options {
+      callbacks = List.copyOf(callbacks);
+    }
+
+    /** Defaults: progress bar on, default session, epoch lines to stderr, eval batches of 500, no gradient logging. */
     public static Options of(Path runDir) {
-      return new Options(runDir, null, true, null, System.err, 500, 0);
+      return new Options(runDir, null, true, null, System.err, 500, 0, GradientLogging.OFF, List.of());
     }
 
     public Options withExport(Path base) {
-      return new Options(runDir, base, progress, sessionConfig, log, evalBatchSize, stopAfterEpochs);
+      return new Options(runDir, base, progress, sessionConfig, log, evalBatchSize, stopAfterEpochs, gradientLogging,
+          callbacks);
     }
 
     public Options withProgress(boolean on) {
-      return new Options(runDir, exportBase, on, sessionConfig, log, evalBatchSize, stopAfterEpochs);
+      return new Options(runDir, exportBase, on, sessionConfig, log, evalBatchSize, stopAfterEpochs, gradientLogging,
+          callbacks);
     }
 
     public Options withSessionConfig(ConfigProto config) {
-      return new Options(runDir, exportBase, progress, config, log, evalBatchSize, stopAfterEpochs);
+      return new Options(runDir, exportBase, progress, config, log, evalBatchSize, stopAfterEpochs, gradientLogging,
+          callbacks);
     }
 
     public Options withLog(PrintStream out) {
-      return new Options(runDir, exportBase, progress, sessionConfig, out, evalBatchSize, stopAfterEpochs);
+      return new Options(runDir, exportBase, progress, sessionConfig, out, evalBatchSize, stopAfterEpochs,
+          gradientLogging, callbacks);
     }
 
     /** Stop (as Ctrl-C would) after this many epochs of this invocation; 0 = never. */
     public Options stoppingAfter(int epochs) {
-      return new Options(runDir, exportBase, progress, sessionConfig, log, evalBatchSize, epochs);
+      return new Options(runDir, exportBase, progress, sessionConfig, log, evalBatchSize, epochs, gradientLogging,
+          callbacks);
+    }
+
+    /** Per-layer gradient norms (and histograms) to the run's {@code tensorboard/} as {@code value} says. */
+    public Options withGradientLogging(GradientLogging value) {
+      return new Options(runDir, exportBase, progress, sessionConfig, log, evalBatchSize, stopAfterEpochs,
+          java.util.Objects.requireNonNull(value, "gradientLogging"), callbacks);
+    }
+
+    /** Adds callbacks after the run folder's own (they run before result.json is written). */
+    public Options withCallbacks(Callback... more) {
+      List<Callback> all = new java.util.ArrayList<>(callbacks);
+      all.addAll(List.of(more));
+      return new Options(runDir, exportBase, progress, sessionConfig, log, evalBatchSize, stopAfterEpochs,
+          gradientLogging, all);
+    }
+
+    /** The same options for another run folder (e.g. each run of an ablation). */
+    public Options inFolder(Path folder) {
+      return new Options(folder, exportBase, progress, sessionConfig, log, evalBatchSize, stopAfterEpochs,
+          gradientLogging, callbacks);
     }
   }
 
@@ -415,6 +449,7 @@ public final class Runs {
         .sessionConfig(options.sessionConfig())
         .evalBatchSize(options.evalBatchSize())
         .resumeFromNewest(resume)
+        .gradientLogging(options.gradientLogging())
         .callbacks(new NanGuard(checkpointing.checkpoints().dir()));
     if (options.progress()) {
       trainer.callback(new ProgressBarLogger());
@@ -426,10 +461,14 @@ public final class Runs {
     if (options.stopAfterEpochs() > 0) {
       trainer.callback(new StopAfterEpochs(options.stopAfterEpochs()));
     }
+    options.callbacks().forEach(trainer::callback);
     return new RunCallbacks(trainer, checkpointing);
   }
 
-  /** Writes {@code result.json} and prints the summary table (and how to continue a stopped run). */
+  /**
+   * Writes {@code result.json}, draws {@code curves.png} (accuracy and loss per epoch) and prints the summary
+   * table (and how to continue a stopped run).
+   */
   private record RunSummary(Path runDir, PrintStream out, TrainConfig config) implements Callback {
     @Override
     public void onTrainEnd(FitContext fit, TrainResult result) {
@@ -437,6 +476,17 @@ public final class Runs {
         writeResult(runDir, result, config);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write " + runDir.resolve("result.json") + ": " + e.getMessage(), e);
+      }
+      if (!result.history().isEmpty()) {
+        try {
+          String data = config.dataset() != null ? config.dataset()
+              : Path.of(config.data() != null ? config.data() : config.features()).getFileName().toString();
+          Plots.trainingCurves(String.format("%s head on %s, %s backbone, seed %d", config.head().cliName(), data,
+              config.backbone(), config.seed()), result.history(), runDir.resolve(CURVES_PNG));
+        } catch (RuntimeException | LinkageError e) {
+          // a chart is a convenience: a machine that cannot draw (no fonts, say) still gets its run
+          log.warn("could not draw {}: {}", runDir.resolve(CURVES_PNG), e.toString());
+        }
       }
       if (result.stoppedEarly()) {
         out.printf("stopped before the last epoch; checkpoint saved. Continue with --resume %s%n", runDir);
@@ -631,6 +681,25 @@ public final class Runs {
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The result of the finished run in {@code runDir}: its {@code result.json} (written atomically when a run
+   * ends), or empty when there is none, it cannot be read as a result, or the run was stopped before its
+   * last epoch.
+   */
+  public static java.util.Optional<TrainResult> finishedResult(Path runDir) {
+    Path file = runDir.resolve("result.json");
+    if (!Files.isRegularFile(file)) {
+      return java.util.Optional.empty();
+    }
+    try {
+      TrainResult r = Checkpoints.JSON_READER.readValue(file.toFile(), TrainResult.class);
+      return r.history().isEmpty() || r.stoppedEarly() ? java.util.Optional.empty() : java.util.Optional.of(r);
+    } catch (IOException e) {
+      log.warn("{} cannot be read as a run's result ({}): the run counts as unfinished", file, e.getMessage());
+      return java.util.Optional.empty();
     }
   }
 

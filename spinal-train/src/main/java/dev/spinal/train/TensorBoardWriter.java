@@ -13,9 +13,12 @@ import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TString;
 
 /**
- * Scalars to TensorBoard event files in a folder, written by TF's own summary ops
- * ({@code CreateSummaryFileWriter}, {@code WriteScalarSummary}) in a small graph of their own, so
- * the model's graph and its exports stay free of them.
+ * Scalars and histograms to TensorBoard event files in a folder, written by TF's own summary ops
+ * ({@code CreateSummaryFileWriter}, {@code WriteScalarSummary}, {@code WriteHistogramSummary}) in a small
+ * graph of their own, so the model's graph and its exports stay free of them. A histogram's values are fed
+ * as a tensor (one fetched from the training session goes in as it is, without a copy into Java) and
+ * bucketed by TensorFlow as {@code tf.summary.histogram} in TF1 does: TensorBoard shows it under
+ * Histograms and Distributions.
  */
 public final class TensorBoardWriter implements AutoCloseable {
 
@@ -25,6 +28,8 @@ public final class TensorBoardWriter implements AutoCloseable {
   private final Placeholder<TFloat32> value;
   private final Placeholder<TInt64> step;
   private final Op write;
+  private final Placeholder<TFloat32> values;
+  private final Op writeHistogram;
   private final Op flush;
   private final Op closeWriter;
 
@@ -40,6 +45,8 @@ public final class TensorBoardWriter implements AutoCloseable {
     value = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
     step = tf.placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
     write = tf.summary.writeScalarSummary(writer, step, tag, value);
+    values = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.unknown()));
+    writeHistogram = tf.summary.writeHistogramSummary(writer, step, tag, values);
     flush = tf.summary.flushSummaryWriter(writer);
     closeWriter = tf.summary.closeSummaryWriter(writer);
     session = new Session(graph);
@@ -52,6 +59,17 @@ public final class TensorBoardWriter implements AutoCloseable {
         TFloat32 x = TFloat32.scalarOf((float) v);
         TInt64 s = TInt64.scalarOf(globalStep)) {
       session.runner().feed(tag, t).feed(value, x).feed(step, s).addTarget(write).run();
+    }
+  }
+
+  /**
+   * Writes a histogram of every value of {@code tensor} (any shape, finite values: TensorFlow refuses NaN
+   * and Inf) as {@code name} at {@code globalStep}. The caller keeps ownership of the tensor.
+   */
+  public void histogram(String name, TFloat32 tensor, long globalStep) {
+    try (TString t = TString.scalarOf(name);
+        TInt64 s = TInt64.scalarOf(globalStep)) {
+      session.runner().feed(tag, t).feed(values, tensor).feed(step, s).addTarget(writeHistogram).run();
     }
   }
 

@@ -64,6 +64,7 @@ public final class Trainer {
   private final int evalBatchSize;
   private final Path resumeFrom;
   private final Checkpoints resumeNewest;
+  private final GradientLogging gradientLogging;
 
   private Trainer(Builder b) {
     this.optimizer = b.optimizer;
@@ -79,6 +80,7 @@ public final class Trainer {
     this.evalBatchSize = b.evalBatchSize;
     this.resumeFrom = b.resumeFrom;
     this.resumeNewest = b.resumeNewest;
+    this.gradientLogging = b.gradientLogging;
   }
 
   public static Builder builder() {
@@ -101,6 +103,7 @@ public final class Trainer {
     b.evalBatchSize = evalBatchSize;
     b.resumeFrom = resumeFrom;
     b.resumeNewest = resumeNewest;
+    b.gradientLogging = gradientLogging;
     return b;
   }
 
@@ -388,17 +391,32 @@ public final class Trainer {
             fit.graph().optimizer().setLearningRate(fit.graph().session(), stepLr);
             lr = stepLr;
           }
-          TrainingGraph.StepResult r = fit.graph().trainStep(batch.images(), batch.labels(), step);
-          step++;
-          lossSum += r.loss() * batch.size();
-          correct += r.correct();
-          seen += batch.size();
-          fit.state(new RunState(epoch, batchIndex, step, lr, state.bestEpoch(),
-              state.bestValidationAccuracy(), state.history(), new RunState.EpochProgress(lossSum, correct, seen)));
-          Callback.BatchEnd end = new Callback.BatchEnd(epoch, batchIndex - 1, step, r.loss(), r.correct(),
-              batch.size(), lossSum / seen, (seen - seenBefore) / ((System.nanoTime() - start) / 1e9));
-          for (Callback c : callbacks) {
-            c.onBatchEnd(fit, end);
+          TrainingGraph.MonitoredStep monitored = gradientLogging.measures(step)
+              ? fit.graph().trainStepMonitored(batch.images(), batch.labels(), step, gradientLogging.histograms(step))
+              : null;
+          try {
+            TrainingGraph.StepResult r = monitored != null ? monitored.result()
+                : fit.graph().trainStep(batch.images(), batch.labels(), step);
+            step++;
+            lossSum += r.loss() * batch.size();
+            correct += r.correct();
+            seen += batch.size();
+            fit.state(new RunState(epoch, batchIndex, step, lr, state.bestEpoch(),
+                state.bestValidationAccuracy(), state.history(), new RunState.EpochProgress(lossSum, correct, seen)));
+            if (monitored != null) {
+              for (Callback c : callbacks) {
+                c.onGradients(fit, monitored.gradients());
+              }
+            }
+            Callback.BatchEnd end = new Callback.BatchEnd(epoch, batchIndex - 1, step, r.loss(), r.correct(),
+                batch.size(), lossSum / seen, (seen - seenBefore) / ((System.nanoTime() - start) / 1e9), batch);
+            for (Callback c : callbacks) {
+              c.onBatchEnd(fit, end);
+            }
+          } finally {
+            if (monitored != null) {
+              monitored.close();
+            }
           }
           if (fit.stopRequested()) {
             return null;
@@ -472,10 +490,15 @@ public final class Trainer {
     return callbacks;
   }
 
+  /** How often the training steps' weight gradients are measured for the callbacks. */
+  public GradientLogging gradientLogging() {
+    return gradientLogging;
+  }
+
   /**
    * Builds a {@link Trainer}. Defaults: SGD with momentum 0.9 at 0.01, a constant rate, 1 epoch,
    * batches of 64, seed 1, float32, no augmentation, no callbacks, TF's default session, evaluation
-   * batches of 500.
+   * batches of 500, no gradient logging.
    */
   public static final class Builder {
     private Optimizer optimizer = Optimizer.sgd(0.01, 0.9);
@@ -491,6 +514,7 @@ public final class Trainer {
     private int evalBatchSize = 500;
     private Path resumeFrom;
     private Checkpoints resumeNewest;
+    private GradientLogging gradientLogging = GradientLogging.OFF;
 
     private Builder() {}
 
@@ -589,6 +613,16 @@ public final class Trainer {
     public Builder resumeFromNewest(Checkpoints checkpoints) {
       this.resumeNewest = checkpoints;
       this.resumeFrom = null;
+      return this;
+    }
+
+    /**
+     * Measure the per-layer weight-gradient norms (and histograms) of the training steps as {@code value}
+     * says, for the callbacks' {@link Callback#onGradients} ({@link dev.spinal.train.callbacks.TensorBoardLog}
+     * writes them). Default {@link GradientLogging#OFF}.
+     */
+    public Builder gradientLogging(GradientLogging value) {
+      this.gradientLogging = checkNotNull(value, "Trainer.gradientLogging");
       return this;
     }
 

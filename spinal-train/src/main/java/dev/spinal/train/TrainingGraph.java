@@ -5,6 +5,7 @@ import dev.spinal.core.model.Model;
 import dev.spinal.core.model.ModelGraph;
 import dev.spinal.core.model.VariableCopy;
 import dev.spinal.train.optim.ScheduledOptimizer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.tensorflow.Graph;
@@ -45,6 +46,7 @@ public final class TrainingGraph implements AutoCloseable {
   private final Op trainStep;
   private final ScheduledOptimizer optimizer;
   private final Builder builder;
+  private final GradientMonitor monitor;
   private ModelGraph inference;
   private VariableCopy toInference;
   private boolean inferenceStale = true;
@@ -59,13 +61,17 @@ public final class TrainingGraph implements AutoCloseable {
     }
   }
 
-  /** The training graph's optimizer and the op of one step (optimizer update + batch-norm updates). */
-  private record Step(ScheduledOptimizer optimizer, Op op) {}
+  /**
+   * The training graph's optimizer, the op of one step (optimizer update + batch-norm updates) and the
+   * gradient monitor's ops.
+   */
+  private record Step(ScheduledOptimizer optimizer, Op op, GradientMonitor monitor) {}
 
-  private TrainingGraph(ModelGraph model, Op trainStep, ScheduledOptimizer optimizer, Builder builder) {
+  private TrainingGraph(ModelGraph model, Step step, Builder builder) {
     this.model = model;
-    this.trainStep = trainStep;
-    this.optimizer = optimizer;
+    this.trainStep = step.op();
+    this.optimizer = step.optimizer();
+    this.monitor = step.monitor();
     this.builder = builder;
   }
 
@@ -81,10 +87,13 @@ public final class TrainingGraph implements AutoCloseable {
     Builder builder = new Builder(model, seed, precision, sessionConfig);
     ModelGraph.Built<Step> built = builder.build(GraphContext.Mode.TRAINING, parts -> {
       ScheduledOptimizer created = optimizer.create(parts.graph());
-      return new Step(created,
-          created.minimize(parts.loss(), parts.ctx().trainableVariables(), parts.ctx().updateOps()));
+      ScheduledOptimizer.Minimized step = created.minimizeWithGradients(parts.loss(),
+          parts.ctx().trainableVariables(), parts.ctx().updateOps());
+      // built with the rest, before the session opens; only a monitored step fetches (and so runs) them
+      return new Step(created, step.step(),
+          GradientMonitor.build(parts.ctx(), parts.ctx().trainableVariables(), step.gradients()));
     });
-    return new TrainingGraph(built.model(), built.training().op(), built.training().optimizer(), builder);
+    return new TrainingGraph(built.model(), built.training(), builder);
   }
 
   /** Loss and correct count of one batch. */
@@ -99,6 +108,77 @@ public final class TrainingGraph implements AutoCloseable {
             .fetch(model.correct())
             .run()) {
       return new StepResult(((TFloat32) r.get(0)).getFloat(), ((TInt32) r.get(1)).getInt());
+    }
+  }
+
+  /**
+   * Names of the weights a {@link #trainStepMonitored monitored step} measures: every trainable variable of
+   * rank >= 2 (convolution and dense kernels) in creation order, so the backbone's first layer comes first
+   * and the head's output layer last; e.g. {@code vgg5/block1_conv1/kernel}, ...,
+   * {@code progressive_spinal_head/output/kernel}.
+   */
+  public List<String> monitoredWeights() {
+    return monitor.names();
+  }
+
+  /**
+   * Indices into {@link #monitoredWeights()} of the head's dense layers, input layer first and output
+   * layer last (as {@link dev.spinal.core.heads.BuiltHead#layers()}).
+   */
+  public List<Integer> headLayerIndices() {
+    List<String> names = monitor.names();
+    List<Integer> out = new ArrayList<>();
+    for (var layer : model.classifier().head().layers()) {
+      int i = names.indexOf(layer.kernel().op().name());
+      if (i >= 0) {
+        out.add(i);
+      }
+    }
+    return out;
+  }
+
+  /** A training step's loss and correct count with the weight-gradient norms it measured. */
+  public record MonitoredStep(StepResult result, GradientSnapshot gradients) implements AutoCloseable {
+    @Override
+    public void close() {
+      gradients.close();
+    }
+  }
+
+  /**
+   * Runs one training step like {@link #trainStep} and measures, in the same run (no extra forward or
+   * backward pass), the Frobenius norm of the loss gradient of every {@link #monitoredWeights() monitored
+   * weight}. With {@code tensors} it also fetches those gradients and, in a run before the step, the weights
+   * themselves (for histograms): they are copied out of TensorFlow, so use it every few hundred steps.
+   * Close the result (it owns the fetched tensors).
+   *
+   * @param step the global step (steps done before this one): the gradients are those of the weights
+   *     after {@code step} updates, on this batch
+   */
+  public MonitoredStep trainStepMonitored(TFloat32 batchImages, TInt32 batchLabels, long step, boolean tensors) {
+    inferenceStale = true;
+    Result weights = tensors ? monitor.fetchWeights(model.session()) : null;
+    try (TInt64 stepTensor = TInt64.scalarOf(step)) {
+      Session.Runner runner = stepRunner(batchImages, batchLabels, stepTensor)
+          .fetch(model.loss())
+          .fetch(model.correct());
+      monitor.addFetches(runner, tensors);
+      Result r = runner.run();
+      // the snapshot owns both results from here on
+      GradientSnapshot snapshot = monitor.snapshot(step, headLayerIndices(), r, 2, weights);
+      weights = null;
+      try {
+        return new MonitoredStep(new StepResult(((TFloat32) r.get(0)).getFloat(), ((TInt32) r.get(1)).getInt()),
+            snapshot);
+      } catch (RuntimeException e) {
+        snapshot.close();
+        throw e;
+      }
+    } catch (RuntimeException e) {
+      if (weights != null) {
+        weights.close();
+      }
+      throw e;
     }
   }
 
@@ -220,6 +300,15 @@ public final class TrainingGraph implements AutoCloseable {
 
   public List<Variable<?>> trainableVariables() {
     return model.ctx().trainableVariables();
+  }
+
+  /**
+   * The backbone's variables in the training graph (trainable ones, then its batch-norm statistics), which
+   * it creates before the head's: so, for a seed, they start the same whatever the head. Empty when the
+   * graph is a head on cached features.
+   */
+  public List<Variable<?>> backboneVariables() {
+    return model.classifier().backboneVariables();
   }
 
   @Override

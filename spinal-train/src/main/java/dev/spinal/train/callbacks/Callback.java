@@ -1,7 +1,9 @@
 package dev.spinal.train.callbacks;
 
 import dev.spinal.train.EpochMetrics;
+import dev.spinal.datasets.Batch;
 import dev.spinal.train.FitContext;
+import dev.spinal.train.GradientSnapshot;
 import dev.spinal.train.TrainResult;
 
 /**
@@ -23,6 +25,12 @@ public interface Callback {
 
   /** After each training step. */
   default void onBatchEnd(FitContext fit, BatchEnd batch) {}
+
+  /**
+   * After a training step whose weight gradients were measured ({@link dev.spinal.train.Trainer.Builder#gradientLogging}),
+   * before that step's {@link #onBatchEnd}. The snapshot's tensors are valid only during the call.
+   */
+  default void onGradients(FitContext fit, GradientSnapshot gradients) {}
 
   /**
    * After an epoch's training and evaluation; {@code fit.state()} already counts the epoch (its
@@ -56,7 +64,9 @@ public interface Callback {
    * @param step global step after this one
    * @param meanLoss mean loss of the epoch's batches so far
    * @param imagesPerSecond of the epoch so far
+   * @param data the batch just trained: images {@code [size, H, W, C]} (or cached features {@code [size, 1, 1,
+   *     D]}) and labels {@code [size]}; valid only during the call
    */
   record BatchEnd(int epoch, int batch, long step, double loss, int correct, int size, double meanLoss,
-      double imagesPerSecond) {}
+      double imagesPerSecond, Batch data) {}
 }

@@ -71,6 +71,24 @@ public abstract class ScheduledOptimizer extends Optimizer {
    * {@code extraUpdates} (run in the same step, after the forward pass).
    */
   public Op minimize(Operand<?> loss, List<Variable<?>> variables, List<Op> extraUpdates) {
+    return minimizeWithGradients(loss, variables, extraUpdates).step();
+  }
+
+  /**
+   * One training step's op and the gradients it applies.
+   *
+   * @param step what {@link #minimize} returns
+   * @param gradients {@code dLoss/dVariable} for each variable, in the order given (each of the
+   *     variable's shape): fetching them with the step costs no extra backward pass
+   */
+  public record Minimized(Op step, List<Output<?>> gradients) {
+    public Minimized {
+      gradients = List.copyOf(gradients);
+    }
+  }
+
+  /** {@link #minimize}, with the gradient outputs the step applies (for monitoring). */
+  public Minimized minimizeWithGradients(Operand<?> loss, List<Variable<?>> variables, List<Op> extraUpdates) {
     checkArgument(!variables.isEmpty(), "no variables to train");
     Output<?>[] xs = variables.stream().map(Variable::asOutput).toArray(Output<?>[]::new);
     Output<?>[] grads = graph.addGradients(loss.asOutput(), xs);
@@ -81,7 +99,8 @@ public abstract class ScheduledOptimizer extends Optimizer {
     Op apply = applyGradients(pairs, getOptimizerName() + "_step");
     List<Op> all = new ArrayList<>(extraUpdates);
     all.add(apply);
-    return tf.withName(getOptimizerName() + "_train_step").withControlDependencies(all).noOp();
+    Op step = tf.withName(getOptimizerName() + "_train_step").withControlDependencies(all).noOp();
+    return new Minimized(step, List.of(grads));
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
