@@ -24,9 +24,11 @@ spinal_onednn() {
   esac
   local root key cache
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-  # the CPU and what is measured (the pinned versions, the probe), not where the checkout lives
+  # the CPU and what is measured (TensorFlow's pinned version, the probe), not where the checkout lives nor the
+  # project's other dependencies
   key="$( (grep -m1 'model name' /proc/cpuinfo; grep -m1 '^flags' /proc/cpuinfo; \
-    cat "$root/pom.xml" "$root/benchmarks/src/main/java/dev/spinal/benchmarks/KernelProbe.java") \
+    grep -E '<tensorflow[a-z.-]*version>' "$root/pom.xml"; \
+    cat "$root/benchmarks/src/main/java/dev/spinal/benchmarks/KernelProbe.java") \
     | sha256sum | cut -c1-16)"
   cache="${SPINAL_CACHE:-$HOME/.cache/spinal}/onednn/$key.env"
   if [ ! -f "$cache" ]; then

@@ -2,23 +2,16 @@ package dev.spinal.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spinal.train.TensorBoardEvents;
 import dev.spinal.train.plots.Plots;
 import java.awt.image.BufferedImage;
-import java.io.DataInputStream;
-import java.io.EOFException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.proto.Event;
-import org.tensorflow.proto.Summary;
 
 /**
  * {@code spinal ablate}, {@code spinal grad-flow --plot} and {@code spinal train --grad-norms-every} from the
@@ -115,29 +108,11 @@ class AblateCommandTest {
         .noneMatch(t -> t.startsWith("gradient"));
   }
 
-  /** The tags of the event files in {@code logDir} (TFRecord framing: u64 length, u32 crc, payload, u32 crc). */
+  /** The tags of the event files in {@code logDir}. */
   static Set<String> tags(Path logDir) throws Exception {
     Set<String> tags = new HashSet<>();
-    try (Stream<Path> files = Files.list(logDir)) {
-      for (Path file : files.filter(p -> p.getFileName().toString().startsWith("events.out.tfevents")).toList()) {
-        try (InputStream in = Files.newInputStream(file); DataInputStream data = new DataInputStream(in)) {
-          byte[] header = new byte[12];
-          while (true) {
-            try {
-              data.readFully(header);
-            } catch (EOFException end) {
-              break;
-            }
-            long length = ByteBuffer.wrap(header, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            byte[] payload = new byte[Math.toIntExact(length)];
-            data.readFully(payload);
-            data.readFully(new byte[4]);
-            for (Summary.Value v : Event.parseFrom(payload).getSummary().getValueList()) {
-              tags.add(v.getTag());
-            }
-          }
-        }
-      }
+    for (Event e : TensorBoardEvents.events(logDir)) {
+      e.getSummary().getValueList().forEach(v -> tags.add(v.getTag()));
     }
     return tags;
   }

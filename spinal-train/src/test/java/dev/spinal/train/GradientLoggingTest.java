@@ -72,7 +72,7 @@ class GradientLoggingTest {
   /** {tag: {step: value}} of the scalars; histograms separately. */
   static Map<String, Map<Long, Float>> scalars() throws Exception {
     Map<String, Map<Long, Float>> out = new TreeMap<>();
-    for (Event e : ResumeAndExportTest.readRecords(eventFile)) {
+    for (Event e : TensorBoardEvents.read(eventFile)) {
       for (Summary.Value v : e.getSummary().getValueList()) {
         if (!v.hasHisto()) {
           out.computeIfAbsent(v.getTag(), t -> new TreeMap<>())
@@ -85,7 +85,7 @@ class GradientLoggingTest {
 
   static Map<String, Map<Long, HistogramProto>> histograms() throws Exception {
     Map<String, Map<Long, HistogramProto>> out = new TreeMap<>();
-    for (Event e : ResumeAndExportTest.readRecords(eventFile)) {
+    for (Event e : TensorBoardEvents.read(eventFile)) {
       for (Summary.Value v : e.getSummary().getValueList()) {
         if (v.hasHisto()) {
           out.computeIfAbsent(v.getTag(), t -> new TreeMap<>()).put(e.getStep(), v.getHisto());

@@ -11,12 +11,7 @@ import dev.spinal.datasets.DatasetSplits;
 import dev.spinal.datasets.Normalization;
 import dev.spinal.savedmodel.ExportedModel;
 import dev.spinal.savedmodel.ModelExporter;
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -160,7 +155,7 @@ class ResumeAndExportTest {
     }
     List<String> tags = new ArrayList<>();
     List<Float> accuracies = new ArrayList<>();
-    for (Event event : readRecords(file)) {
+    for (Event event : TensorBoardEvents.read(file)) {
       for (Summary.Value v : event.getSummary().getValueList()) {
         tags.add(v.getTag());
         if (v.getTag().equals("validation/accuracy")) {
@@ -172,25 +167,5 @@ class ResumeAndExportTest {
     assertThat(accuracies).hasSize(2);
     assertThat((double) accuracies.get(1))
         .isCloseTo(uninterrupted.history().get(1).validationAccuracy(), within(1e-6));
-  }
-
-  /** TFRecord framing: u64 length, u32 crc, payload, u32 crc (crcs not checked here). */
-  static List<Event> readRecords(Path file) throws IOException {
-    List<Event> events = new ArrayList<>();
-    try (InputStream in = Files.newInputStream(file); DataInputStream data = new DataInputStream(in)) {
-      byte[] header = new byte[12];
-      while (true) {
-        try {
-          data.readFully(header);
-        } catch (EOFException end) {
-          return events;
-        }
-        long length = ByteBuffer.wrap(header, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        byte[] payload = new byte[Math.toIntExact(length)];
-        data.readFully(payload);
-        data.readFully(new byte[4]);
-        events.add(Event.parseFrom(payload));
-      }
-    }
   }
 }

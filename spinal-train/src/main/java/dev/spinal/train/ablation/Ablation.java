@@ -174,7 +174,8 @@ public final class Ablation {
     for (Run r : plan()) {
       Optional<TrainResult> result = Runs.finishedResult(r.dir());
       if (result.isPresent()) {
-        finished.add(new AblationReport.Finished(r, result.get(), PairingProbe.read(r.dir().resolve(RunRecord.FILE))));
+        finished.add(new AblationReport.Finished(r, result.get(), PairingProbe.read(r.dir().resolve(RunRecord.FILE)),
+            GradientRatio.read(r.dir()).orElse(null)));
       }
     }
     return AblationReport.of(base, heads, seeds, LEVEL, finished);

@@ -60,6 +60,10 @@ public record AblationReport(
    * @param paperProtocolSeed the seed whose paper's-protocol accuracy is shown (the first seed finished)
    * @param paperProtocol best test accuracy over the epochs of that seed's run
    * @param paperProtocolMean the same, mean over the seeds (for the JSON reader; the paper reports one run)
+   * @param gradientRatioAtFirstStep the head's {@link GradientRatio} at the first logged step, over the seeds whose
+   *     run logged it; null when none did (the same for the next two)
+   * @param gradientRatioMedian its median over each run's logged steps, over the seeds
+   * @param gradientRatioAtLastStep at the last logged step, over the seeds
    */
   public record HeadRow(
       @JsonProperty("head") String head,
@@ -74,7 +78,10 @@ public record AblationReport(
       @JsonProperty("mean_wall_seconds") double meanWallSeconds,
       @JsonProperty("paper_protocol_seed") long paperProtocolSeed,
       @JsonProperty("paper_protocol_test_accuracy") double paperProtocol,
-      @JsonProperty("paper_protocol_mean_over_seeds") double paperProtocolMean) {}
+      @JsonProperty("paper_protocol_mean_over_seeds") double paperProtocolMean,
+      @JsonProperty("gradient_ratio_at_first_step") Spread gradientRatioAtFirstStep,
+      @JsonProperty("gradient_ratio_median") Spread gradientRatioMedian,
+      @JsonProperty("gradient_ratio_at_last_step") Spread gradientRatioAtLastStep) {}
 
   /** One finished run, as its files say. */
   public record RunRow(
@@ -89,7 +96,8 @@ public record AblationReport(
       @JsonProperty("wall_seconds") double wallSeconds,
       @JsonProperty("invocations") int invocations,
       @JsonProperty("backbone_init_sha256") String backboneInitSha256,
-      @JsonProperty("epoch1_batches_sha256") String epoch1BatchesSha256) {}
+      @JsonProperty("epoch1_batches_sha256") String epoch1BatchesSha256,
+      @JsonProperty("gradient_ratio") GradientRatio gradientRatio) {}
 
   /**
    * Whether the heads of one seed really were paired: the same backbone initialization and the same epoch-1
@@ -101,8 +109,8 @@ public record AblationReport(
       @JsonProperty("same_backbone_init") Boolean sameBackboneInit,
       @JsonProperty("same_epoch1_batches") Boolean sameEpoch1Batches) {}
 
-  /** A finished run with its result and record (null when the run has none). */
-  record Finished(Ablation.Run run, TrainResult result, RunRecord record) {}
+  /** A finished run with its result, record and gradient ratio (each of the last two null when the run has none). */
+  record Finished(Ablation.Run run, TrainResult result, RunRecord record, GradientRatio gradientRatio) {}
 
   static AblationReport of(TrainConfig base, List<HeadKind> heads, List<Long> seeds, double level,
       List<Finished> finished) {
@@ -149,8 +157,12 @@ public record AblationReport(
       double wall = runs.values().stream().mapToDouble(AblationReport::wallSeconds).average().orElse(Double.NaN);
       double paperMean = runs.values().stream().mapToDouble(f -> f.result().paperProtocolTestAccuracy()).average()
           .orElse(Double.NaN);
+      List<GradientRatio> ratios = runs.values().stream().map(Finished::gradientRatio).filter(Objects::nonNull)
+          .toList();
       rows.add(new HeadRow(h.cliName(), runs.size(), acc, perSeed, diff, headParams, headFlops, modelParams,
-          modelFlops, wall, first.run().seed(), first.result().paperProtocolTestAccuracy(), paperMean));
+          modelFlops, wall, first.run().seed(), first.result().paperProtocolTestAccuracy(), paperMean,
+          spread(ratios, GradientRatio::atFirstStep), spread(ratios, GradientRatio::median),
+          spread(ratios, GradientRatio::atLastStep)));
     }
     List<RunRow> runRows = new ArrayList<>();
     List<SeedPairing> pairing = new ArrayList<>();
@@ -165,7 +177,7 @@ public record AblationReport(
           runRows.add(new RunRow(h.cliName(), seed, "runs/" + f.run().name(), r.history().size(), r.bestEpoch(),
               r.validationAccuracy(), r.testAccuracy(), r.paperProtocolTestAccuracy(), wallSeconds(f),
               rec == null ? 1 : rec.invocations(), rec == null ? null : rec.backboneInitSha256(),
-              rec == null ? null : rec.epoch1BatchesSha256()));
+              rec == null ? null : rec.epoch1BatchesSha256(), f.gradientRatio()));
         }
       }
       if (!ofSeed.isEmpty()) {
@@ -176,6 +188,10 @@ public record AblationReport(
     }
     return new AblationReport(base, heads.stream().map(HeadKind::cliName).toList(), List.copyOf(seeds),
         reference.cliName(), level, statistic(level), rows, runRows, pairing);
+  }
+
+  private static Spread spread(List<GradientRatio> ratios, java.util.function.ToDoubleFunction<GradientRatio> field) {
+    return ratios.isEmpty() ? null : Spread.of(ratios.stream().mapToDouble(field).toArray());
   }
 
   private static long sum(long a, long b) {
@@ -261,6 +277,7 @@ public record AblationReport(
     md.append("- **Paper's protocol**: the best test accuracy over all epochs of one run (one seed), as the paper's"
         + " scripts report it. It selects the epoch on the test set, so it is biased upward; it is here only for"
         + " comparison with the paper's table.\n\n");
+    gradientHighway(md);
     md.append("## Runs\n\n");
     md.append("| head | seed | epochs | best epoch | validation accuracy | test accuracy | paper's protocol |"
         + " wall time | folder |\n|---|---|---|---|---|---|---|---|---|\n");
@@ -296,6 +313,34 @@ public record AblationReport(
         + " validation curves)\n");
     md.append("- `" + JSON_FILE + "`: all of the above as JSON\n");
     return md.toString();
+  }
+
+  /** The section on each head's gradient ratio during training; nothing when no run logged gradient norms. */
+  private void gradientHighway(StringBuilder md) {
+    List<HeadRow> logged = results.stream().filter(r -> r.gradientRatioMedian() != null).toList();
+    if (logged.isEmpty()) {
+      return;
+    }
+    long lastStep = runs.stream().filter(r -> r.gradientRatio() != null).mapToLong(r -> r.gradientRatio().lastStep())
+        .max().orElse(0);
+    md.append("## Gradient highway during training\n\n");
+    md.append("The head's first hidden layer's weight-gradient norm over its last hidden layer's, ||dL/dW_first|| /"
+        + " ||dL/dW_last||, as each run logged it (`" + GradientRatio.TAG + "` in its TensorBoard log, every"
+        + " `--grad-norms-every` steps): about 1, the first layer gets as strong a gradient as the last; far below"
+        + " 1, the gradient fades on its way down the head. Mean ± sd over the seeds.\n\n");
+    md.append(String.format(Locale.ROOT, "| head | at step 0 | median over training | at the last logged step (%d)"
+        + " | runs |%n|---|---|---|---|---|%n", lastStep));
+    for (HeadRow r : logged) {
+      md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %d |%n", r.head(),
+          ratio(r.gradientRatioAtFirstStep()), ratio(r.gradientRatioMedian()), ratio(r.gradientRatioAtLastStep()),
+          r.gradientRatioMedian().n()));
+    }
+    md.append('\n');
+  }
+
+  private static String ratio(Spread s) {
+    return s.n() < 2 ? String.format(Locale.ROOT, "%.3g", s.mean())
+        : String.format(Locale.ROOT, "%.3g ± %.2g", s.mean(), s.sd());
   }
 
   private static String joinSeeds(List<Long> seeds) {

@@ -7,7 +7,9 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spinal.core.heads.HeadKind;
+import dev.spinal.train.GradientLogging;
 import dev.spinal.train.OptimizerKind;
+import dev.spinal.train.TensorBoardEvents;
 import dev.spinal.train.TrainConfig;
 import dev.spinal.train.plots.Plots;
 import java.awt.image.BufferedImage;
@@ -22,6 +24,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 import java.util.Set;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
@@ -53,7 +57,7 @@ class AblationTest {
 
   static Ablation ablation(Path folder, PrintStream log) {
     return Ablation.builder(base()).heads(HeadKind.PROGRESSIVE, HeadKind.DENSE).seeds(1, 2).out(folder).log(log)
-        .build();
+        .gradientLogging(GradientLogging.every(4)).build();
   }
 
   @BeforeAll
@@ -119,6 +123,46 @@ class AblationTest {
     assertThat(perSeed).hasSize(2);
     assertThat(report.runs()).allSatisfy(r -> assertThat(r.backboneInitSha256()).isEqualTo("none"));
     assertThat(Files.readString(out.resolve(AblationReport.MARKDOWN_FILE))).doesNotContain("Warning");
+  }
+
+  /** Each run's gradient ratio is what its TensorBoard log holds; a head's, the mean over its seeds. */
+  @Test
+  void theGradientHighwaySectionIsWhatTheRunsLogged() throws Exception {
+    assertThat(report.runs()).hasSize(4).allSatisfy(r -> {
+      NavigableMap<Long, Double> logged;
+      try {
+        logged = TensorBoardEvents.scalars(out.resolve(r.folder()).resolve("tensorboard")).get(GradientRatio.TAG);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      assertThat(logged.keySet()).startsWith(0L, 4L, 8L); // every 4 steps from the initialization on
+      GradientRatio g = r.gradientRatio();
+      assertThat(g.firstStep()).isZero();
+      assertThat(g.atFirstStep()).isEqualTo(logged.firstEntry().getValue()).isPositive();
+      assertThat(g.lastStep()).isEqualTo(logged.lastKey());
+      assertThat(g.atLastStep()).isEqualTo(logged.lastEntry().getValue());
+      assertThat(g.logged()).isEqualTo(logged.size());
+    });
+    AblationReport.HeadRow dense = report.results().get(1);
+    double first = report.runs().stream().filter(r -> r.head().equals("dense"))
+        .mapToDouble(r -> r.gradientRatio().atFirstStep()).average().orElseThrow();
+    assertThat(dense.gradientRatioAtFirstStep().mean()).isCloseTo(first, within(1e-12));
+    assertThat(dense.gradientRatioAtFirstStep().n()).isEqualTo(2);
+    String md = Files.readString(out.resolve(AblationReport.MARKDOWN_FILE));
+    assertThat(md).contains("## Gradient highway during training", GradientRatio.TAG,
+        String.format(Locale.ROOT, "| dense | %.3g ± %.2g | ", first, dense.gradientRatioAtFirstStep().sd()));
+    JsonNode json = JSON.readTree(out.resolve(AblationReport.JSON_FILE).toFile());
+    assertThat(json.get("runs").get(0).get("gradient_ratio").get("at_first_step").asDouble())
+        .isEqualTo(report.runs().get(0).gradientRatio().atFirstStep());
+  }
+
+  @Test
+  void aGradientRatiosMedianIsTheMiddleLoggedValue() {
+    NavigableMap<Long, Double> odd = new TreeMap<>(Map.of(0L, 1.0, 10L, 3.0, 20L, 2.0));
+    assertThat(GradientRatio.of(odd).orElseThrow()).isEqualTo(new GradientRatio(0, 1.0, 2.0, 20, 2.0, 3));
+    odd.put(30L, 10.0);
+    assertThat(GradientRatio.of(odd).orElseThrow().median()).isEqualTo(2.5);
+    assertThat(GradientRatio.of(new TreeMap<>())).isEmpty();
   }
 
   @Test
