@@ -3,10 +3,14 @@ package dev.spinal.savedmodel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -20,10 +24,33 @@ import java.util.stream.Stream;
 public final class TemporaryFolders {
   private TemporaryFolders() {}
 
-  /** Creates an empty folder {@code parent/.<kind>-<pid>-<random>} ({@code parent} is created if needed). */
+  /**
+   * Creates an empty folder {@code parent/.<kind>-<pid>-<random>} ({@code parent} is created if needed), readable by
+   * all ({@code rwxr-xr-x}) as an ordinary folder would be: Java makes temporaries private, and a renamed export
+   * would stay so, unreadable by a TensorFlow Serving that runs as another user.
+   */
   public static Path create(Path parent, String kind) throws IOException {
     Files.createDirectories(parent);
-    return Files.createTempDirectory(parent, "." + kind + "-" + ProcessHandle.current().pid() + "-");
+    Path dir = Files.createTempDirectory(parent, "." + kind + "-" + ProcessHandle.current().pid() + "-");
+    readableByAll(dir, "rwxr-xr-x");
+    return dir;
+  }
+
+  /**
+   * Creates an empty file {@code parent/<prefix><random><suffix>} to be written and renamed into place, readable by
+   * all ({@code rw-r--r--}) as an ordinary file would be (Java makes temporary files private).
+   */
+  public static Path createFile(Path parent, String prefix, String suffix) throws IOException {
+    Path file = Files.createTempFile(parent, prefix, suffix);
+    readableByAll(file, "rw-r--r--");
+    return file;
+  }
+
+  private static void readableByAll(Path path, String permissions) throws IOException {
+    if (Files.getFileAttributeView(path, PosixFileAttributeView.class) != null) { // not on Windows
+      Set<PosixFilePermission> p = PosixFilePermissions.fromString(permissions);
+      Files.setPosixFilePermissions(path, p);
+    }
   }
 
   /**

@@ -9,6 +9,7 @@ import dev.spinal.core.heads.HeadSpec;
 import dev.spinal.core.heads.ProgressiveSpinalHead;
 import dev.spinal.core.model.Model;
 import dev.spinal.core.model.ModelGraph;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -146,6 +147,20 @@ class ExportedModelTest {
       }
     } finally {
       pool.shutdown();
+    }
+  }
+
+  /** An export is readable by other users (a TF Serving running as another user), as ordinary files are. */
+  @Test
+  void anExportIsReadableByOtherUsers(@TempDir Path dir) throws Exception {
+    Path version = export(dir);
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(version)))
+        .isEqualTo("rwxr-xr-x");
+    try (var files = Files.walk(version)) {
+      for (Path p : files.toList()) {
+        assertThat(Files.getPosixFilePermissions(p)).as(p.toString())
+            .contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
+      }
     }
   }
 

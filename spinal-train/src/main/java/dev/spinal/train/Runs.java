@@ -1,5 +1,6 @@
 package dev.spinal.train;
 
+import dev.spinal.savedmodel.TemporaryFolders;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spinal.core.backbones.Backbone;
 import dev.spinal.core.model.Model;
@@ -660,7 +661,7 @@ public final class Runs {
     Path configFile = runDir.resolve("config.json");
     try {
       Files.createDirectories(runDir);
-      Path tmp = Files.createTempFile(runDir, ".config-", ".json");
+      Path tmp = TemporaryFolders.createFile(runDir, ".config-", ".json");
       Checkpoints.JSON.writeValue(tmp.toFile(), config);
       Files.move(tmp, configFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
@@ -676,7 +677,7 @@ public final class Runs {
     Path file = runDir.resolve("machine.json");
     try {
       Files.createDirectories(runDir);
-      Path tmp = Files.createTempFile(runDir, ".machine-", ".json");
+      Path tmp = TemporaryFolders.createFile(runDir, ".machine-", ".json");
       Checkpoints.JSON.writeValue(tmp.toFile(), OneDnn.current().toMap());
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
@@ -707,7 +708,7 @@ public final class Runs {
   private static void writeJson(Path file, Object value) {
     try {
       Files.createDirectories(file.getParent());
-      Path tmp = Files.createTempFile(file.getParent(), ".tmp-", ".json");
+      Path tmp = TemporaryFolders.createFile(file.getParent(), ".tmp-", ".json");
       Checkpoints.JSON.writeValue(tmp.toFile(), value);
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
@@ -724,7 +725,7 @@ public final class Runs {
     Path target = runDir.resolve("result.json");
     ObjectNode json = Checkpoints.JSON.valueToTree(result);
     RecipeOverrides.of(config).ifPresent(r -> json.set("recipe", Checkpoints.JSON.valueToTree(r.toMetadata())));
-    Path tmp = Files.createTempFile(runDir, ".result-", ".json");
+    Path tmp = TemporaryFolders.createFile(runDir, ".result-", ".json");
     Checkpoints.JSON.writeValue(tmp.toFile(), json);
     Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }

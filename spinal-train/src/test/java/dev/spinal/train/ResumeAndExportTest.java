@@ -146,6 +146,21 @@ class ResumeAndExportTest {
     assertThat(ModelExporter.nextVersion(base)).isEqualTo(10);
   }
 
+  /** A run's files and its export are readable by other users, as files written directly would be. */
+  @Test
+  void theRunAndItsExportAreReadableByOtherUsers() throws IOException {
+    for (Path root : List.of(dir.resolve("full"), uninterrupted.exportDir())) {
+      try (Stream<Path> files = Files.walk(root)) {
+        for (Path p : files.toList()) {
+          assertThat(Files.getPosixFilePermissions(p)).as(p.toString())
+              .contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
+        }
+      }
+    }
+    assertThat(dir.resolve("full/result.json")).exists();
+    assertThat(dir.resolve("full/curves.png")).exists();
+  }
+
   @Test
   void tensorBoardEventsReadBackAsTfEventProtos() throws IOException {
     Path logDir = dir.resolve("full/tensorboard");

@@ -1,5 +1,6 @@
 package dev.spinal.train.ablation;
 
+import dev.spinal.savedmodel.TemporaryFolders;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.spinal.core.heads.HeadKind;
@@ -326,8 +327,10 @@ public record AblationReport(
     md.append("## Gradient highway during training\n\n");
     md.append("The head's first hidden layer's weight-gradient norm over its last hidden layer's, ||dL/dW_first|| /"
         + " ||dL/dW_last||, as each run logged it (`" + GradientRatio.TAG + "` in its TensorBoard log, every"
-        + " `--grad-norms-every` steps): about 1, the first layer gets as strong a gradient as the last; far below"
-        + " 1, the gradient fades on its way down the head. Mean ± sd over the seeds.\n\n");
+        + " `--grad-norms-every` steps): far below 1, the gradient fades on its way down the head (orders of"
+        + " magnitude for a deep sigmoid MLP). Each norm is over all of a layer's weights, so a layer with more"
+        + " inputs has a larger norm at the same per-weight gradient: compare a head with itself over training, and"
+        + " heads by orders of magnitude rather than by small factors. Mean ± sd over the seeds.\n\n");
     md.append(String.format(Locale.ROOT, "| head | at step 0 | median over training | at the last logged step (%d)"
         + " | runs |%n|---|---|---|---|---|%n", lastStep));
     for (HeadRow r : logged) {
@@ -413,7 +416,7 @@ public record AblationReport(
   private static void writeText(Path file, String text) {
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
-      Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".ablation-", ".tmp");
+      Path tmp = TemporaryFolders.createFile(file.toAbsolutePath().getParent(), ".ablation-", ".tmp");
       Files.writeString(tmp, text, StandardCharsets.UTF_8);
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {

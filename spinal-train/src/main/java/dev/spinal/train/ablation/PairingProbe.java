@@ -1,5 +1,6 @@
 package dev.spinal.train.ablation;
 
+import dev.spinal.savedmodel.TemporaryFolders;
 import dev.spinal.core.model.Model;
 import dev.spinal.train.EpochMetrics;
 import dev.spinal.train.FitContext;
@@ -96,7 +97,7 @@ final class PairingProbe implements Callback {
         model.backbone().parameterCount(), model.backbone().flopsPerExample(), backboneSha, epochSha, epochBatches,
         seconds, invocations);
     try {
-      Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".ablation-run-", ".json");
+      Path tmp = TemporaryFolders.createFile(file.toAbsolutePath().getParent(), ".ablation-run-", ".json");
       Ablation.JSON.writeValue(tmp.toFile(), r);
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {

@@ -1,5 +1,6 @@
 package dev.spinal.train.callbacks;
 
+import dev.spinal.savedmodel.TemporaryFolders;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spinal.train.EpochMetrics;
 import dev.spinal.train.FitContext;
@@ -37,7 +38,7 @@ public final class MetricsLog implements Callback {
         lines.append(JSON.writeValueAsString(m)).append('\n');
       }
       Files.createDirectories(file.toAbsolutePath().getParent());
-      Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".metrics-", ".jsonl");
+      Path tmp = TemporaryFolders.createFile(file.toAbsolutePath().getParent(), ".metrics-", ".jsonl");
       Files.writeString(tmp, lines);
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {

@@ -1,5 +1,6 @@
 package dev.spinal.train.plots;
 
+import dev.spinal.savedmodel.TemporaryFolders;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import dev.spinal.train.EpochMetrics;
@@ -335,7 +336,7 @@ public final class Plots {
     try {
       Path dir = png.toAbsolutePath().getParent();
       Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, ".plot-", ".png");
+      Path tmp = TemporaryFolders.createFile(dir, ".plot-", ".png");
       try {
         ChartUtils.saveChartAsPNG(tmp.toFile(), chart, width, height);
         Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
