@@ -47,6 +47,11 @@ final class AblateCommand implements Callable<Integer> {
           + " head.")
   List<Long> seeds;
 
+  @Option(names = "--equal-parameters", description = "Compare the heads at equal size instead of equal width: each"
+      + " head but progressive trains at the width that gives it the progressive head's parameter count at --width"
+      + " (the report lists the widths).")
+  boolean equalParameters;
+
   @Option(names = "--out", paramLabel = "DIR", required = true, description = "The ablation's folder: runs/ and the"
       + " report go there; an existing one is continued.")
   Path out;
@@ -96,6 +101,7 @@ final class AblateCommand implements Callable<Integer> {
         .progress(progress)
         .sessionConfig(sessionConfig)
         .gradientLogging(TrainCommand.gradientLogging(gradNormsEvery, histogramsEvery))
+        .equalParameters(equalParameters)
         .build()
         .run();
     java.io.PrintWriter stdout = spec.commandLine().getOut();

@@ -19,6 +19,39 @@ public enum HeadKind {
     };
   }
 
+  /**
+   * The width at which a head of this kind, with {@code spec}'s other settings, has the trainable parameter count
+   * closest to {@code parameters} (the smaller width on a tie): for comparing heads at equal size rather than at equal
+   * width. The count grows with the width, so the search is a bisection over the analytic count.
+   *
+   * @throws IllegalArgumentException when {@code parameters} is below the count at width 1
+   */
+  public long widthForParameters(HeadSpec spec, long parameters) {
+    long low = 1;
+    long high = 1;
+    if (countAt(spec, 1) > parameters) {
+      throw new IllegalArgumentException(cliName() + " head: " + parameters + " parameters is fewer than it has at"
+          + " width 1 (" + countAt(spec, 1) + ")");
+    }
+    while (countAt(spec, high) < parameters) {
+      low = high;
+      high *= 2;
+    }
+    while (high - low > 1) { // countAt(low) < parameters <= countAt(high), or low == high == 1
+      long mid = (low + high) >>> 1;
+      if (countAt(spec, mid) < parameters) {
+        low = mid;
+      } else {
+        high = mid;
+      }
+    }
+    return parameters - countAt(spec, low) <= countAt(spec, high) - parameters ? low : high;
+  }
+
+  private long countAt(HeadSpec spec, long width) {
+    return create(spec.toBuilder().width(width).build()).parameterCount();
+  }
+
   /** The CLI name: {@code progressive}, {@code spinal} or {@code dense}. */
   public String cliName() {
     return name().toLowerCase(Locale.ROOT);

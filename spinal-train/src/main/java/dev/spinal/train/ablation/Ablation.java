@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.google.common.collect.ImmutableList;
 import dev.spinal.core.heads.HeadKind;
+import dev.spinal.core.heads.HeadSpec;
+import dev.spinal.core.heads.SpecifiedHead;
 import dev.spinal.datasets.DatasetSplits;
 import dev.spinal.train.Checkpoints;
 import dev.spinal.train.GradientLogging;
@@ -21,8 +23,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.tensorflow.proto.ConfigProto;
@@ -77,6 +81,9 @@ public final class Ablation {
   private final PrintStream log;
   private final ConfigProto sessionConfig;
   private final GradientLogging gradientLogging;
+  private final boolean equalParameters;
+  /** Each head's width, once known (see {@link #widths()}). */
+  private Map<HeadKind, Long> widths;
 
   private Ablation(Builder b) {
     this.base = b.base;
@@ -87,6 +94,7 @@ public final class Ablation {
     this.log = b.log;
     this.sessionConfig = b.sessionConfig;
     this.gradientLogging = b.gradientLogging;
+    this.equalParameters = b.equalParameters;
   }
 
   /** An ablation of {@code base}'s dataset, backbone and training settings; its head and seed are replaced. */
@@ -108,10 +116,41 @@ public final class Ablation {
       for (HeadKind head : heads) {
         String name = head.cliName() + "-seed" + seed;
         runs.add(new Run(head, seed, name, out.resolve("runs").resolve(name),
-            base.toBuilder().head(head).seed(seed).build()));
+            base.toBuilder().head(head).seed(seed).width(widths().get(head)).build()));
       }
     }
     return runs;
+  }
+
+  /**
+   * The width of each head: the base config's, or with {@link Builder#equalParameters} the width at which each head
+   * has the reference head's parameter count at the base width ({@link HeadKind#widthForParameters}). The latter
+   * needs the backbone's feature size and the number of classes: the data of the first seed is loaded to know them.
+   */
+  public Map<HeadKind, Long> widths() {
+    if (widths == null) {
+      Map<HeadKind, Long> w = new EnumMap<>(HeadKind.class);
+      if (!equalParameters) {
+        heads.forEach(h -> w.put(h, base.width()));
+      } else {
+        TrainConfig ref = base.toBuilder().head(reference()).seed(seeds.get(0)).build();
+        DatasetSplits data = Runs.loadData(ref);
+        HeadSpec spec = ((SpecifiedHead) Runs.model(ref, data.train()).head()).spec();
+        long parameters = reference().create(spec).parameterCount();
+        for (HeadKind h : heads) {
+          w.put(h, h == reference() ? base.width() : h.widthForParameters(spec, parameters));
+        }
+        log.printf("ablation: equal parameters (%,d in the %s head at width %d): widths %s%n", parameters,
+            reference().cliName(), base.width(), w);
+      }
+      widths = Map.copyOf(w);
+    }
+    return widths;
+  }
+
+  /** The head the others are compared with: progressive when it is among the heads, else the first. */
+  public HeadKind reference() {
+    return heads.contains(HeadKind.PROGRESSIVE) ? HeadKind.PROGRESSIVE : heads.get(0);
   }
 
   /**
@@ -178,7 +217,7 @@ public final class Ablation {
             GradientRatio.read(r.dir()).orElse(null)));
       }
     }
-    return AblationReport.of(base, heads, seeds, LEVEL, finished);
+    return AblationReport.of(base, heads, seeds, LEVEL, finished, widths(), equalParameters);
   }
 
   /** A run folder with another run's config.json is refused: its results would pass for this run's. */
@@ -247,6 +286,7 @@ public final class Ablation {
     private PrintStream log = System.err;
     private ConfigProto sessionConfig;
     private GradientLogging gradientLogging = GradientLogging.OFF;
+    private boolean equalParameters;
 
     private Builder(TrainConfig base) {
       this.base = checkNotNull(base, "Ablation.base");
@@ -305,6 +345,15 @@ public final class Ablation {
     }
 
     /** Gradient norms (and histograms) of every run into its {@code tensorboard/}. */
+    /**
+     * Compare the heads at equal size rather than at equal width: every head but the reference (progressive) is
+     * trained at the width that gives it the reference's parameter count at the base width (the closest width).
+     */
+    public Builder equalParameters(boolean on) {
+      this.equalParameters = on;
+      return this;
+    }
+
     public Builder gradientLogging(GradientLogging value) {
       this.gradientLogging = checkNotNull(value, "Ablation.gradientLogging");
       return this;

@@ -31,6 +31,8 @@ import java.util.Objects;
  * @param base the ablation's base configuration (each run replaces its head and seed)
  * @param reference the head the others are compared with: progressive when it is among the heads
  * @param statistic how the intervals are computed, in words
+ * @param equalParameters whether the heads were compared at equal parameter counts (each at its own width) rather
+ *     than at the base config's width
  */
 public record AblationReport(
     @JsonProperty("base_config") TrainConfig base,
@@ -41,7 +43,8 @@ public record AblationReport(
     @JsonProperty("statistic") String statistic,
     @JsonProperty("results") List<HeadRow> results,
     @JsonProperty("runs") List<RunRow> runs,
-    @JsonProperty("pairing") List<SeedPairing> pairing) {
+    @JsonProperty("pairing") List<SeedPairing> pairing,
+    @JsonProperty("equal_parameters") boolean equalParameters) {
 
   /** File names in the ablation's folder. */
   public static final String JSON_FILE = "ablation.json";
@@ -54,6 +57,8 @@ public record AblationReport(
   /**
    * One head over the seeds it finished.
    *
+   * @param width the width of its hidden layers (the same for every head, unless the heads were compared at equal
+   *     parameter counts)
    * @param testAccuracy test accuracy at the best-validation epoch, over the seeds
    * @param differenceToReference paired {@code head - reference} over the seeds both finished; null for the
    *     reference itself
@@ -68,6 +73,7 @@ public record AblationReport(
    */
   public record HeadRow(
       @JsonProperty("head") String head,
+      @JsonProperty("width") long width,
       @JsonProperty("seeds_finished") int n,
       @JsonProperty("test_accuracy") Spread testAccuracy,
       @JsonProperty("test_accuracy_per_seed") Map<Long, Double> perSeed,
@@ -114,7 +120,7 @@ public record AblationReport(
   record Finished(Ablation.Run run, TrainResult result, RunRecord record, GradientRatio gradientRatio) {}
 
   static AblationReport of(TrainConfig base, List<HeadKind> heads, List<Long> seeds, double level,
-      List<Finished> finished) {
+      List<Finished> finished, Map<HeadKind, Long> widths, boolean equalParameters) {
     HeadKind reference = heads.contains(HeadKind.PROGRESSIVE) ? HeadKind.PROGRESSIVE : heads.get(0);
     Map<HeadKind, Map<Long, Finished>> byHead = new LinkedHashMap<>();
     for (HeadKind h : heads) {
@@ -160,7 +166,8 @@ public record AblationReport(
           .orElse(Double.NaN);
       List<GradientRatio> ratios = runs.values().stream().map(Finished::gradientRatio).filter(Objects::nonNull)
           .toList();
-      rows.add(new HeadRow(h.cliName(), runs.size(), acc, perSeed, diff, headParams, headFlops, modelParams,
+      rows.add(new HeadRow(h.cliName(), widths.get(h), runs.size(), acc, perSeed, diff, headParams, headFlops,
+          modelParams,
           modelFlops, wall, first.run().seed(), first.result().paperProtocolTestAccuracy(), paperMean,
           spread(ratios, GradientRatio::atFirstStep), spread(ratios, GradientRatio::median),
           spread(ratios, GradientRatio::atLastStep)));
@@ -188,7 +195,7 @@ public record AblationReport(
       }
     }
     return new AblationReport(base, heads.stream().map(HeadKind::cliName).toList(), List.copyOf(seeds),
-        reference.cliName(), level, statistic(level), rows, runRows, pairing);
+        reference.cliName(), level, statistic(level), rows, runRows, pairing, equalParameters);
   }
 
   private static Spread spread(List<GradientRatio> ratios, java.util.function.ToDoubleFunction<GradientRatio> field) {
@@ -228,8 +235,8 @@ public record AblationReport(
         + " same validation split, the same batches in the same order with the same augmentation, from the same"
         + " backbone initialization (checked below from what each run's trainer saw).%n%n", heads.size(),
         seeds.size(), joinSeeds(seeds)));
-    md.append(String.format(Locale.ROOT, "Settings of every run: head width %d, depth %d, dropout %s, batch norm %s;"
-        + " %s at lr %s%s, batch %d, %d epochs%s, schedule %s, augmentation %s, precision %s%s.%n%n", base.width(),
+    md.append(String.format(Locale.ROOT, "Settings of every run: head width %s, depth %d, dropout %s, batch norm %s;"
+        + " %s at lr %s%s, batch %d, %d epochs%s, schedule %s, augmentation %s, precision %s%s.%n%n", widthText(),
         base.depth(), num(base.dropout()), base.batchNorm() ? "on" : "off",
         base.optimizer().name().toLowerCase(Locale.ROOT), num(base.learningRate()),
         base.optimizer().name().equals("SGD") ? " momentum " + num(base.momentum()) : "", base.batchSize(),
@@ -237,10 +244,10 @@ public record AblationReport(
         base.augment() ? "on" : "off", base.precision(), base.limit() > 0 ? ", first " + base.limit()
         + " images of each split" : ""));
     md.append("## Test accuracy per head\n\n");
-    md.append("| head | test accuracy, mean ± sd | seeds | min .. max | difference to ").append(reference)
+    md.append("| head | width | test accuracy, mean ± sd | seeds | min .. max | difference to ").append(reference)
         .append(String.format(Locale.ROOT, ", mean [%.0f%% CI] | head parameters | head FLOPs/example | model"
             + " parameters | wall time per run | paper's protocol (one seed) |%n", 100 * level));
-    md.append("|---|---|---|---|---|---|---|---|---|---|\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
     double t = Double.NaN;
     int df = 0;
     for (HeadRow r : results) {
@@ -257,8 +264,8 @@ public record AblationReport(
         }
       }
       Spread a = r.testAccuracy();
-      md.append(String.format(Locale.ROOT, "| %s | %s | %d | %.2f .. %.2f %% | %s | %s | %s | %s | %s | %.2f %% (seed %d)"
-          + " |%n", r.head(), a.n() < 2 ? String.format(Locale.ROOT, "%.2f %%", 100 * a.mean())
+      md.append(String.format(Locale.ROOT, "| %s | %d | %s | %d | %.2f .. %.2f %% | %s | %s | %s | %s | %s | %.2f %%"
+          + " (seed %d) |%n", r.head(), r.width(), a.n() < 2 ? String.format(Locale.ROOT, "%.2f %%", 100 * a.mean())
           : String.format(Locale.ROOT, "%.2f ± %.2f %%", 100 * a.mean(), 100 * a.sd()), a.n(), 100 * a.min(),
           100 * a.max(), diff, count(r.headParameters()), count(r.headFlops()), count(r.modelParameters()),
           seconds(r.meanWallSeconds()), 100 * r.paperProtocol(), r.paperProtocolSeed()));
@@ -314,6 +321,19 @@ public record AblationReport(
         + " validation curves)\n");
     md.append("- `" + JSON_FILE + "`: all of the above as JSON\n");
     return md.toString();
+  }
+
+  /** "64", or with equal parameter counts "progressive 128, dense 343 (each head at the reference's size)". */
+  private String widthText() {
+    if (!equalParameters) {
+      return String.valueOf(base.width());
+    }
+    StringBuilder w = new StringBuilder();
+    for (HeadRow r : results) {
+      w.append(w.length() == 0 ? "" : ", ").append(r.head()).append(' ').append(r.width());
+    }
+    return w + " (equal parameters: each head at the width that gives it the " + reference + " head's parameter"
+        + " count)";
   }
 
   /** The section on each head's gradient ratio during training; nothing when no run logged gradient norms. */

@@ -156,6 +156,25 @@ class AblationTest {
         .isEqualTo(report.runs().get(0).gradientRatio().atFirstStep());
   }
 
+  /** At equal parameters, the other head trains at the width that gives it the reference's size. */
+  @Test
+  void equalParametersWidenTheSmallerHead() throws Exception {
+    Path folder = dir.resolve("equal");
+    AblationReport equal = Ablation.builder(base()).heads(HeadKind.PROGRESSIVE, HeadKind.DENSE).seeds(1)
+        .out(folder).log(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))
+        .equalParameters(true).build().run();
+    // 784 -> 16 -> 16 -> 10: progressive 784*16+16 + 800*16+16 + 816*10+10 = 33,546; dense at width w has
+    // 784w+w + w*w+w + 10w+10, closest at w = 40 (33,450; w = 41: 34,327)
+    long progressive = 784 * 16 + 16 + 800 * 16 + 16 + 816 * 10 + 10;
+    assertThat(equal.results()).extracting(AblationReport.HeadRow::width).containsExactly(16L, 40L);
+    assertThat(equal.results().get(0).headParameters()).isEqualTo(progressive);
+    assertThat(equal.results().get(1).headParameters()).isEqualTo(784 * 40 + 40 + 40 * 40 + 40 + 40 * 10 + 10);
+    JsonNode config = JSON.readTree(folder.resolve("runs/dense-seed1/config.json").toFile());
+    assertThat(config.get("width").asLong()).isEqualTo(40);
+    assertThat(Files.readString(folder.resolve(AblationReport.MARKDOWN_FILE)))
+        .contains("head width progressive 16, dense 40 (equal parameters", "| dense | 40 | ");
+  }
+
   @Test
   void aGradientRatiosMedianIsTheMiddleLoggedValue() {
     NavigableMap<Long, Double> odd = new TreeMap<>(Map.of(0L, 1.0, 10L, 3.0, 20L, 2.0));
