@@ -64,13 +64,7 @@ final class AblateCommand implements Callable<Integer> {
   @Option(names = "--progress", description = "A progress bar per run (default: one line per epoch).")
   boolean progress;
 
-  @Option(names = "--grad-norms-every", paramLabel = "N", defaultValue = "100", description = "Log every layer's"
-      + " weight-gradient norm to each run's tensorboard/ every N training steps (0: off).")
-  int gradNormsEvery;
-
-  @Option(names = "--histograms-every", paramLabel = "N", defaultValue = "1000", description = "Also log histograms"
-      + " of every layer's weights and gradients every N steps (0: off).")
-  int histogramsEvery;
+  @Mixin GradientLoggingOptions gradients;
 
   @picocli.CommandLine.ParentCommand SpinalCli parent;
 
@@ -100,7 +94,7 @@ final class AblateCommand implements Callable<Integer> {
         .out(out)
         .progress(progress)
         .sessionConfig(sessionConfig)
-        .gradientLogging(TrainCommand.gradientLogging(gradNormsEvery, histogramsEvery))
+        .gradientLogging(gradients.gradientLogging())
         .equalParameters(equalParameters)
         .build()
         .run();

@@ -1,7 +1,6 @@
 package dev.spinal.cli;
 
 import dev.spinal.train.Devices;
-import dev.spinal.train.GradientLogging;
 import dev.spinal.train.RecipeOverrides;
 import dev.spinal.train.TrainConfig;
 import dev.spinal.train.TrainResult;
@@ -50,14 +49,7 @@ final class TrainCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--grad-norms-every", paramLabel = "N", defaultValue = "100", description = "Log every layer's"
-      + " weight-gradient norm to tensorboard/ every N training steps (fetched with the step: no extra pass;"
-      + " 0: off).")
-  int gradNormsEvery;
-
-  @Option(names = "--histograms-every", paramLabel = "N", defaultValue = "1000", description = "Also log histograms"
-      + " of every layer's weights and gradients every N steps (they copy the weights out: keep N large; 0: off).")
-  int histogramsEvery;
+  @Mixin GradientLoggingOptions gradients;
 
   @Override
   public Integer call() {
@@ -71,7 +63,7 @@ final class TrainCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--resume continues a run as it was configured: drop --out/--recipe/--dataset");
       }
       Runs.Options options = Runs.Options.of(resume).withExport(export).withProgress(!noProgress)
-          .withSessionConfig(sessionConfig).withGradientLogging(gradientLogging(gradNormsEvery, histogramsEvery));
+          .withSessionConfig(sessionConfig).withGradientLogging(gradients.gradientLogging());
       Runs.readConfig(resume).flatMap(RecipeOverrides::of).ifPresent(this::announce);
       TrainResult result = Runs.resume(options);
       return result.history().isEmpty() ? 1 : 0;
@@ -81,7 +73,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     TrainConfig config = config();
     Runs.Options options = Runs.Options.of(out).withExport(export).withProgress(!noProgress)
-        .withSessionConfig(sessionConfig).withGradientLogging(gradientLogging(gradNormsEvery, histogramsEvery));
+        .withSessionConfig(sessionConfig).withGradientLogging(gradients.gradientLogging());
     Runs.check(config); // a run that cannot start fails with its one error line, before any notice
     RecipeOverrides.of(config).ifPresent(this::announce);
     Runs.start(config, options);
@@ -100,14 +92,5 @@ final class TrainCommand implements Callable<Integer> {
   /** The config the options describe (see {@link TrainSettings#config()}). */
   TrainConfig config() {
     return settings.config();
-  }
-
-  /** The gradient logging {@code --grad-norms-every} and {@code --histograms-every} ask for. */
-  static GradientLogging gradientLogging(int normsEvery, int histogramsEvery) {
-    if (normsEvery < 0 || histogramsEvery < 0) {
-      throw new IllegalArgumentException("--grad-norms-every and --histograms-every must be >= 0 (0: off), got "
-          + normsEvery + " and " + histogramsEvery);
-    }
-    return new GradientLogging(normsEvery, histogramsEvery);
   }
 }

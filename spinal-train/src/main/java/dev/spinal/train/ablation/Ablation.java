@@ -140,8 +140,11 @@ public final class Ablation {
         for (HeadKind h : heads) {
           w.put(h, h == reference() ? base.width() : h.widthForParameters(spec, parameters));
         }
+        StringBuilder text = new StringBuilder();
+        w.forEach((h, width) -> text.append(text.length() == 0 ? "" : ", ").append(h.cliName()).append(' ')
+            .append(width));
         log.printf("ablation: equal parameters (%,d in the %s head at width %d): widths %s%n", parameters,
-            reference().cliName(), base.width(), w);
+            reference().cliName(), base.width(), text);
       }
       widths = Map.copyOf(w);
     }
