@@ -176,6 +176,8 @@ public final class Ablation {
     long seedOfData = Long.MIN_VALUE;
     DatasetSplits data = null;
     int i = 0;
+    long toTrain = plan.stream().filter(r -> Runs.finishedResult(r.dir()).isEmpty()).count();
+    Progress progressSoFar = new Progress(toTrain);
     for (Run r : plan) {
       i++;
       String of = String.format("ablation: run %d/%d %s", i, plan.size(), r.name());
@@ -189,7 +191,9 @@ public final class Ablation {
       boolean started = Files.isRegularFile(r.dir().resolve("config.json"));
       if (started && new Checkpoints(r.dir(), r.config().keepCheckpoints()).latest().isPresent()) {
         log.printf("%s: unfinished, continuing from its newest checkpoint%n", of);
+        long start = System.nanoTime();
         Runs.resume(options);
+        log.println(progressSoFar.ran(System.nanoTime() - start));
         continue;
       }
       if (Files.exists(r.dir())) {
@@ -202,12 +206,42 @@ public final class Ablation {
         data = Runs.loadData(r.config()); // one seed's splits in memory at a time
         seedOfData = r.seed();
       }
+      long start = System.nanoTime();
       Runs.start(r.config(), options, data);
+      log.println(progressSoFar.ran(System.nanoTime() - start));
     }
     AblationReport report = report();
     report.write(out);
     log.printf("ablation: report in %s (ablation.md, ablation.json, accuracy.png, validation-curves.png)%n", out);
     return report;
+  }
+
+  /** How far this invocation is: runs trained, their time, and the rest estimated at their mean. */
+  private static final class Progress {
+    private final long toTrain;
+    private long trained;
+    private long nanos;
+
+    Progress(long toTrain) {
+      this.toTrain = toTrain;
+    }
+
+    /** Counts a run that took {@code runNanos}, and says how far the ablation is. */
+    String ran(long runNanos) {
+      trained++;
+      nanos += runNanos;
+      long left = toTrain - trained;
+      String line = String.format(java.util.Locale.ROOT, "ablation: %d of %d runs to train done in %s", trained,
+          toTrain, minutes(nanos));
+      return left <= 0 ? line : line + String.format(java.util.Locale.ROOT, "; about %s left (%d %s at their"
+          + " mean so far)", minutes(nanos / trained * left), left, left == 1 ? "run" : "runs");
+    }
+
+    private static String minutes(long nanos) {
+      double m = nanos / 60e9;
+      return m < 1 ? String.format(java.util.Locale.ROOT, "%.0f s", nanos / 1e9)
+          : String.format(java.util.Locale.ROOT, "%.1f min", m);
+    }
   }
 
   /** The report of the runs finished so far, without training anything (nothing is written). */

@@ -248,6 +248,14 @@ class AblationTest {
     assertThat(log.lines().filter(l -> l.contains("finished before"))).hasSize(3);
     assertThat(again.resolve("runs/progressive-seed2/result.json")).exists();
     assertThat(results(again)).containsEntry("dense-seed2", before.get("dense-seed2"));
+    assertThat(log).containsPattern("ablation: 1 of 1 runs to train done in \\d+ s\n").doesNotContain("left");
+
+    // two runs to train again: after the first, the rest is estimated at its time
+    Files.delete(again.resolve("runs/dense-seed1/result.json"));
+    Files.delete(again.resolve("runs/dense-seed2/result.json"));
+    log = runLogged(again);
+    assertThat(log).containsPattern("ablation: 1 of 2 runs to train done in \\d+ s; about \\d+ s left \\(1 run at"
+        + " their mean so far\\)").containsPattern("ablation: 2 of 2 runs to train done in \\d+ s\n");
   }
 
   @Test
