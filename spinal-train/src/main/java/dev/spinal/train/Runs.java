@@ -1,6 +1,7 @@
 package dev.spinal.train;
 
 import dev.spinal.savedmodel.TemporaryFolders;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spinal.core.backbones.Backbone;
 import dev.spinal.core.model.Model;
@@ -696,7 +697,11 @@ public final class Runs {
       return java.util.Optional.empty();
     }
     try {
-      TrainResult r = Checkpoints.JSON_READER.readValue(file.toFile(), TrainResult.class);
+      JsonNode json = Checkpoints.JSON.readTree(file.toFile());
+      if (json instanceof ObjectNode fields) {
+        fields.remove("recipe"); // what writeResult adds beside the result's own fields
+      }
+      TrainResult r = Checkpoints.JSON_READER.treeToValue(json, TrainResult.class);
       return r.history().isEmpty() || r.stoppedEarly() ? java.util.Optional.empty() : java.util.Optional.of(r);
     } catch (IOException e) {
       log.warn("{} cannot be read as a run's result ({}): the run counts as unfinished", file, e.getMessage());

@@ -156,6 +156,23 @@ class AblationTest {
         .isEqualTo(report.runs().get(0).gradientRatio().atFirstStep());
   }
 
+  /** A run started from a recipe (its result.json records the recipe too) counts as finished. */
+  @Test
+  void runsOfARecipeAreFoundFinished() throws Exception {
+    Path folder = dir.resolve("recipe");
+    TrainConfig fromRecipe = base().toBuilder().recipe(dev.spinal.train.Recipe.MNIST_FC).build();
+    Ablation once = Ablation.builder(fromRecipe).heads(HeadKind.DENSE).seeds(1).out(folder)
+        .log(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).build();
+    once.run();
+    assertThat(JSON.readTree(folder.resolve("runs/dense-seed1/result.json").toFile()).has("recipe")).isTrue();
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    AblationReport again = Ablation.builder(fromRecipe).heads(HeadKind.DENSE).seeds(1).out(folder)
+        .log(new PrintStream(bytes, true, StandardCharsets.UTF_8)).build().run();
+    assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("run 1/1 dense-seed1: finished before")
+        .doesNotContain("cannot be read");
+    assertThat(again.runs()).hasSize(1);
+  }
+
   /** At equal parameters, the other head trains at the width that gives it the reference's size. */
   @Test
   void equalParametersWidenTheSmallerHead() throws Exception {
