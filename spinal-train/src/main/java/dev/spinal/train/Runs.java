@@ -1,9 +1,9 @@
 package dev.spinal.train;
 
-import dev.spinal.savedmodel.TemporaryFolders;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spinal.core.backbones.Backbone;
+import dev.spinal.core.heads.HeadSpec;
 import dev.spinal.core.model.Model;
 import dev.spinal.core.runtime.OneDnn;
 import dev.spinal.datasets.Augmentations;
@@ -15,8 +15,10 @@ import dev.spinal.datasets.DatasetSplits;
 import dev.spinal.datasets.Datasets;
 import dev.spinal.datasets.ImageDataset;
 import dev.spinal.datasets.Normalization;
+import dev.spinal.savedmodel.FineTune;
 import dev.spinal.savedmodel.ModelTrust;
 import dev.spinal.savedmodel.SavedModelAudit;
+import dev.spinal.savedmodel.TemporaryFolders;
 import dev.spinal.train.batches.FeatureSplits;
 import dev.spinal.train.batches.FeatureSplitsReader;
 import dev.spinal.train.callbacks.Callback;
@@ -325,15 +327,20 @@ public final class Runs {
     Normalization norm = normalization(config, train);
     return Model.builder()
         .backbone(backbone)
-        .head(config.head().create(dev.spinal.core.heads.HeadSpec.builder()
-            .inputSize(backbone.featureSize())
-            .width(config.width())
-            .depth(config.depth())
-            .classes(train.numClasses())
-            .dropout(config.dropout())
-            .batchNorm(config.batchNorm())
-            .build()))
+        .head(config.head().create(headSpec(config, backbone.featureSize(), train.numClasses())))
         .normalization(norm.mean(train.channels()), norm.std(train.channels()))
+        .build();
+  }
+
+  /** The head {@code config} describes on {@code featureSize} features for {@code classes} classes. */
+  public static HeadSpec headSpec(TrainConfig config, long featureSize, int classes) {
+    return HeadSpec.builder()
+        .inputSize(featureSize)
+        .width(config.width())
+        .depth(config.depth())
+        .classes(classes)
+        .dropout(config.dropout())
+        .batchNorm(config.batchNorm())
         .build();
   }
 
@@ -349,7 +356,7 @@ public final class Runs {
     checkFeaturesRun(config);
     Shape hwc = features.imageShape();
     Backbone backbone = Backbones.resolve(config.backbone(), (int) hwc.get(0), (int) hwc.get(1), (int) hwc.get(2),
-        false);
+        FineTune.FROZEN, config.savedModelTrust());
     if (backbone.featureSize() != features.dimension()) {
       throw new IllegalArgumentException("--backbone " + config.backbone() + " gives " + backbone.featureSize()
           + " features per image but " + features.source() + " holds " + features.dimension()
@@ -357,14 +364,7 @@ public final class Runs {
     }
     return Model.builder()
         .backbone(backbone)
-        .head(config.head().create(dev.spinal.core.heads.HeadSpec.builder()
-            .inputSize(backbone.featureSize())
-            .width(config.width())
-            .depth(config.depth())
-            .classes(features.numClasses())
-            .dropout(config.dropout())
-            .batchNorm(config.batchNorm())
-            .build()))
+        .head(config.head().create(headSpec(config, backbone.featureSize(), features.numClasses())))
         .build();
   }
 

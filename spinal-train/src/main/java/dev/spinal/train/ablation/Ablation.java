@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.google.common.collect.ImmutableList;
 import dev.spinal.core.heads.HeadKind;
 import dev.spinal.core.heads.HeadSpec;
-import dev.spinal.core.heads.SpecifiedHead;
 import dev.spinal.datasets.DatasetSplits;
 import dev.spinal.train.Checkpoints;
 import dev.spinal.train.GradientLogging;
@@ -135,7 +134,8 @@ public final class Ablation {
       } else {
         TrainConfig ref = base.toBuilder().head(reference()).seed(seeds.get(0)).build();
         DatasetSplits data = Runs.loadData(ref);
-        HeadSpec spec = ((SpecifiedHead) Runs.model(ref, data.train()).head()).spec();
+        HeadSpec spec = Runs.headSpec(ref, Runs.model(ref, data.train()).backbone().featureSize(),
+            data.train().numClasses());
         long parameters = reference().create(spec).parameterCount();
         for (HeadKind h : heads) {
           w.put(h, h == reference() ? base.width() : h.widthForParameters(spec, parameters));
@@ -254,7 +254,7 @@ public final class Ablation {
             GradientRatio.read(r.dir()).orElse(null)));
       }
     }
-    return AblationReport.of(base, heads, seeds, LEVEL, finished, widths(), equalParameters);
+    return AblationReport.of(base, heads, reference(), seeds, LEVEL, finished, widths(), equalParameters);
   }
 
   /** A run folder with another run's config.json is refused: its results would pass for this run's. */

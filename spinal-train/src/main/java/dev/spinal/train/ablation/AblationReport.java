@@ -1,9 +1,9 @@
 package dev.spinal.train.ablation;
 
-import dev.spinal.savedmodel.TemporaryFolders;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.spinal.core.heads.HeadKind;
+import dev.spinal.savedmodel.TemporaryFolders;
 import dev.spinal.train.EpochMetrics;
 import dev.spinal.train.TrainConfig;
 import dev.spinal.train.TrainResult;
@@ -119,9 +119,8 @@ public record AblationReport(
   /** A finished run with its result, record and gradient ratio (each of the last two null when the run has none). */
   record Finished(Ablation.Run run, TrainResult result, RunRecord record, GradientRatio gradientRatio) {}
 
-  static AblationReport of(TrainConfig base, List<HeadKind> heads, List<Long> seeds, double level,
-      List<Finished> finished, Map<HeadKind, Long> widths, boolean equalParameters) {
-    HeadKind reference = heads.contains(HeadKind.PROGRESSIVE) ? HeadKind.PROGRESSIVE : heads.get(0);
+  static AblationReport of(TrainConfig base, List<HeadKind> heads, HeadKind reference, List<Long> seeds,
+      double level, List<Finished> finished, Map<HeadKind, Long> widths, boolean equalParameters) {
     Map<HeadKind, Map<Long, Finished>> byHead = new LinkedHashMap<>();
     for (HeadKind h : heads) {
       byHead.put(h, new LinkedHashMap<>());

@@ -1,7 +1,7 @@
 package dev.spinal.train.ablation;
 
-import dev.spinal.savedmodel.TemporaryFolders;
 import dev.spinal.core.model.Model;
+import dev.spinal.savedmodel.TemporaryFolders;
 import dev.spinal.train.EpochMetrics;
 import dev.spinal.train.FitContext;
 import dev.spinal.train.callbacks.Callback;

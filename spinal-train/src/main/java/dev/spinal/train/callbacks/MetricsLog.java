@@ -1,7 +1,7 @@
 package dev.spinal.train.callbacks;
 
-import dev.spinal.savedmodel.TemporaryFolders;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spinal.savedmodel.TemporaryFolders;
 import dev.spinal.train.EpochMetrics;
 import dev.spinal.train.FitContext;
 import dev.spinal.train.RunState;

@@ -1,8 +1,8 @@
 package dev.spinal.train.plots;
 
-import dev.spinal.savedmodel.TemporaryFolders;
 import static com.google.common.base.Preconditions.checkArgument;
 
+import dev.spinal.savedmodel.TemporaryFolders;
 import dev.spinal.train.EpochMetrics;
 import java.awt.BasicStroke;
 import java.awt.Color;
