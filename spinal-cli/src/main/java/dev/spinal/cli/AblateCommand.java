@@ -72,11 +72,12 @@ final class AblateCommand implements Callable<Integer> {
 
   /**
    * Removes train's {@code --head} and {@code --seed} from the ablation's options: each run's head and seed
-   * come from {@code --heads} and {@code --seeds}, so giving them is a usage error (with those suggested).
+   * come from {@code --heads} and {@code --seeds}, so giving them is a usage error (with those suggested). And
+   * {@code --features}: an ablation trains on images ({@link Ablation} loads each seed's splits).
    */
   static void dropPerRunOptions(picocli.CommandLine ablate) {
     var spec = ablate.getCommandSpec();
-    for (String name : new String[] {"--head", "--seed"}) {
+    for (String name : new String[] {"--head", "--seed", "--features"}) {
       spec.remove(spec.findOption(name));
     }
   }

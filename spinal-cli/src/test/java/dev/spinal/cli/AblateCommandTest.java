@@ -58,6 +58,9 @@ class AblateCommandTest {
     CliTest.Run h = CliTest.run("ablate", "--dataset", "fashion-mnist", "--head", "dense", "--out", dir.toString());
     assertThat(h.exit()).isEqualTo(2);
     assertThat(h.err()).contains("Unknown option", "'--head'", "Possible solutions: --heads");
+    CliTest.Run f = CliTest.run("ablate", "--features", dir.toString(), "--out", dir.toString());
+    assertThat(f.exit()).isEqualTo(2);
+    assertThat(f.err()).contains("Unknown option", "'--features'");
   }
 
   @Test

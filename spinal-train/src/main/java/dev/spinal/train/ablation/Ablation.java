@@ -85,6 +85,8 @@ public final class Ablation {
   private Map<HeadKind, Long> widths;
 
   private Ablation(Builder b) {
+    checkArgument(b.base.features() == null, "an ablation trains on images (a dataset or your own data), not on"
+        + " features computed before (%s)", b.base.features());
     this.base = b.base;
     this.heads = ImmutableList.copyOf(b.heads);
     this.seeds = ImmutableList.copyOf(b.seeds);

@@ -287,6 +287,13 @@ class AblationTest {
   }
 
   @Test
+  void anAblationOnFeaturesIsRefused() {
+    TrainConfig onFeatures = TrainConfig.builder().features("feats").backbone("saved-models/fmnist04-cnn").build();
+    assertThatThrownBy(() -> Ablation.builder(onFeatures).out(dir.resolve("f")).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not on features computed before (feats)");
+  }
+
+  @Test
   void badSettingsNameTheField() {
     assertThatThrownBy(() -> Ablation.builder(base()).heads(List.of())).hasMessageContaining("Ablation.heads");
     assertThatThrownBy(() -> Ablation.builder(base()).seeds(1, 1)).hasMessageContaining("Ablation.seeds lists a seed"
