@@ -24,11 +24,13 @@ import org.slf4j.LoggerFactory;
  * @param on whether oneDNN's kernels are in use
  * @param reason why, in words: the variable's value, or TensorFlow's default for this CPU, plus what
  *     the launcher measured ({@code SPINAL_ONEDNN_REASON})
- * @param cpu the CPU's model name
+ * @param cpu the CPU's model name, with its family and model numbers where {@code /proc/cpuinfo} gives them
+ *     ({@code Intel(R) Xeon(R) Processor (family 6, model 207)}: the names alone do not tell CPU generations apart)
  * @param avx512 whether the CPU has AVX-512F
  * @param bf16 whether it has AVX512_BF16 (bfloat16 mixed precision through oneDNN)
+ * @param amx whether it has AMX tiles ({@code amx_tile}), which make bfloat16 matrix products fast
  */
-public record OneDnn(boolean on, String reason, String cpu, boolean avx512, boolean bf16) {
+public record OneDnn(boolean on, String reason, String cpu, boolean avx512, boolean bf16, boolean amx) {
 
   /** The environment variable TensorFlow reads. */
   public static final String VARIABLE = "TF_ENABLE_ONEDNN_OPTS";
@@ -44,13 +46,18 @@ public record OneDnn(boolean on, String reason, String cpu, boolean avx512, bool
 
   /** The state for a value of {@link #VARIABLE} (null: unset) on a CPU described by cpuinfo lines. */
   static OneDnn of(String variable, String launcherReason, List<String> cpuinfo) {
-    String cpu = cpuinfo.stream().filter(l -> l.startsWith("model name")).findFirst()
-        .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
+    String cpu = field(cpuinfo, "model name").orElse("unknown CPU");
+    var family = field(cpuinfo, "cpu family");
+    var model = field(cpuinfo, "model");
+    if (family.isPresent() && model.isPresent()) {
+      cpu += " (family " + family.get() + ", model " + model.get() + ")";
+    }
     Set<String> flags = cpuinfo.stream().filter(l -> l.startsWith("flags")).findFirst()
         .map(l -> Set.of(l.substring(l.indexOf(':') + 1).trim().split("\\s+"))).orElse(Set.of());
     boolean avx512 = flags.contains("avx512f");
     boolean bf16 = flags.contains("avx512_bf16");
-    boolean tfDefault = flags.contains("avx512_vnni") || bf16 || flags.contains("amx_tile");
+    boolean amx = flags.contains("amx_tile");
+    boolean tfDefault = flags.contains("avx512_vnni") || bf16 || amx;
     boolean on;
     String reason;
     if (variable == null || variable.isBlank()) {
@@ -64,12 +71,19 @@ public record OneDnn(boolean on, String reason, String cpu, boolean avx512, bool
     if (launcherReason != null && !launcherReason.isBlank()) {
       reason += " (" + launcherReason.trim() + ")";
     }
-    return new OneDnn(on, reason, cpu, avx512, bf16);
+    return new OneDnn(on, reason, cpu, avx512, bf16, amx);
+  }
+
+  /** The value of the first cpuinfo line whose key is exactly {@code key} ({@code model} is not {@code model name}). */
+  private static java.util.Optional<String> field(List<String> cpuinfo, String key) {
+    return cpuinfo.stream().filter(l -> l.indexOf(':') > 0 && l.substring(0, l.indexOf(':')).trim().equals(key))
+        .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim());
   }
 
   /** The CPU class in words, e.g. {@code AMD EPYC, AVX2 (no AVX-512)}. */
   public String cpuClass() {
-    return cpu + ", " + (avx512 ? "AVX-512" + (bf16 ? " + AVX512_BF16" : "") : "AVX2 (no AVX-512)");
+    return cpu + ", " + (avx512 ? "AVX-512" + (bf16 ? " + AVX512_BF16" : "") + (amx ? " + AMX" : "")
+        : "AVX2 (no AVX-512)");
   }
 
   /** One line: {@code TensorFlow oneDNN kernels: on (TF_ENABLE_ONEDNN_OPTS=1 (...)); CPU: ...}. */
@@ -83,6 +97,7 @@ public record OneDnn(boolean on, String reason, String cpu, boolean avx512, bool
     m.put("cpu", cpu);
     m.put("avx512f", avx512);
     m.put("avx512_bf16", bf16);
+    m.put("amx", amx);
     m.put("onednn", on);
     m.put("onednn_reason", reason);
     m.put("cores", Runtime.getRuntime().availableProcessors());

@@ -24,6 +24,20 @@ class OneDnnTest {
   }
 
   @Test
+  void theCpuIsNamedWithItsFamilyAndModelAndAmxIsSeen() {
+    List<String> xeon = List.of("processor\t: 0", "cpu family\t: 6", "model\t\t: 207",
+        "model name\t: Intel(R) Xeon(R) Processor", "flags\t\t: fpu avx2 avx512f avx512_bf16");
+    OneDnn noAmx = OneDnn.of(null, null, xeon);
+    assertThat(noAmx.cpuClass()).isEqualTo("Intel(R) Xeon(R) Processor (family 6, model 207), AVX-512 + AVX512_BF16");
+    assertThat(noAmx.toMap()).containsEntry("amx", false).containsEntry("cpu",
+        "Intel(R) Xeon(R) Processor (family 6, model 207)");
+    List<String> withAmx = List.of("model name\t: Intel(R) Xeon(R) Platinum",
+        "flags\t\t: avx512f avx512_bf16 amx_bf16 amx_tile");
+    assertThat(OneDnn.of(null, null, withAmx).cpuClass()).isEqualTo("Intel(R) Xeon(R) Platinum, AVX-512 +"
+        + " AVX512_BF16 + AMX");
+  }
+
+  @Test
   void theVariableWinsAndTheLaunchersReasonIsShown() {
     OneDnn on = OneDnn.of("1", "measured: training 83 vs 57 img/s", ZEN3);
     assertThat(on.on()).isTrue();
