@@ -29,6 +29,19 @@ public interface Augmentation {
    * @param width output width
    * @param inverse row-major 3x3 matrix mapping output coordinates to input coordinates (homogeneous), or
    *     {@code null} for the identity
+   * @param erase a rectangle of the output to set to 0 after normalization (random erasing), or {@code null}
    */
-  record Step(int height, int width, double[] inverse) {}
+  record Step(int height, int width, double[] inverse, Erase erase) {
+    /** A geometric step: no erasing. */
+    public Step(int height, int width, double[] inverse) {
+      this(height, width, inverse, null);
+    }
+  }
+
+  /**
+   * A rectangle of the output image, {@code [top, top + height) x [left, left + width)}, whose values become 0
+   * after normalization: the normalized mean, as torchvision's {@code RandomErasing(value=0)} after
+   * {@code Normalize}. Only the last steps of a chain may erase (a later geometric step would have to move it).
+   */
+  record Erase(int top, int left, int height, int width) {}
 }

@@ -62,6 +62,73 @@ public final class Augmentations {
     };
   }
 
+  /**
+   * Random crop of the same size after zero padding ({@code RandomCrop(size, padding=pad)}): the image moves by
+   * whole pixels, {@code dx, dy} uniform in {@code [-pad, pad]}, and the uncovered border is 0.
+   */
+  public static Augmentation randomPaddedCrop(int pad) {
+    Preconditions.checkArgument(pad >= 0, "padding must be >= 0: %s", pad);
+    return (inH, inW, r) -> {
+      int dx = r.nextInt(-pad, pad + 1);
+      int dy = r.nextInt(-pad, pad + 1);
+      return new Augmentation.Step(inH, inW, dx == 0 && dy == 0 ? null : scaleTranslate(1, 1, dx, dy));
+    };
+  }
+
+  /**
+   * {@code RandomErasing(p, scale, ratio, value=0)} (Zhong et al. 2017, torchvision's semantics and defaults in
+   * {@link #randomErasing(double)}): with probability {@code p}, a rectangle of area fraction in
+   * {@code [scaleMin, scaleMax]} and aspect ratio (log-uniform) in {@code [ratioMin, ratioMax]} is set to 0 after
+   * normalization; 10 tries to fit the image, else nothing is erased. Put it last in a chain.
+   */
+  public static Augmentation randomErasing(double p, double scaleMin, double scaleMax, double ratioMin,
+      double ratioMax) {
+    Preconditions.checkArgument(p >= 0 && p <= 1, "erasing probability must be in [0, 1]: %s", p);
+    Preconditions.checkArgument(0 < scaleMin && scaleMin <= scaleMax && scaleMax < 1,
+        "erasing scale must satisfy 0 < min <= max < 1: [%s, %s]", scaleMin, scaleMax);
+    Preconditions.checkArgument(0 < ratioMin && ratioMin <= ratioMax, "erasing ratio must satisfy 0 < min <= max:"
+        + " [%s, %s]", ratioMin, ratioMax);
+    double logLo = Math.log(ratioMin);
+    double logHi = Math.log(ratioMax);
+    return (inH, inW, r) -> {
+      if (!(r.nextDouble() < p)) {
+        return new Augmentation.Step(inH, inW, null);
+      }
+      double area = (double) inH * inW;
+      for (int attempt = 0; attempt < 10; attempt++) {
+        double target = area * (scaleMin + (scaleMax - scaleMin) * r.nextDouble());
+        double ratio = Math.exp(logLo + (logHi - logLo) * r.nextDouble());
+        int h = (int) Math.round(Math.sqrt(target * ratio));
+        int w = (int) Math.round(Math.sqrt(target / ratio));
+        if (h > 0 && w > 0 && h < inH && w < inW) {
+          int top = r.nextInt(inH - h + 1);
+          int left = r.nextInt(inW - w + 1);
+          return new Augmentation.Step(inH, inW, null, new Augmentation.Erase(top, left, h, w));
+        }
+      }
+      return new Augmentation.Step(inH, inW, null);
+    };
+  }
+
+  /** {@link #randomErasing(double, double, double, double, double)} with torchvision's scale 0.02..0.33, ratio 0.3..3.3. */
+  public static Augmentation randomErasing(double p) {
+    return randomErasing(p, 0.02, 0.33, 0.3, 3.3);
+  }
+
+  /**
+   * The standard small-image chain: a random crop after 2 pixels of zero padding, a horizontal flip (p 0.5) and
+   * random erasing (p 0.5, torchvision's defaults). For Fashion-MNIST (clothes look the same mirrored) and other
+   * 28x28 sets whose classes do not depend on left and right (not digits or letters).
+   */
+  public static List<Augmentation> cropFlipErase() {
+    return List.of(randomPaddedCrop(2), randomHorizontalFlip(0.5), randomErasing(0.5));
+  }
+
+  /** {@link #cropFlipErase()} without the erasing: the padded random crop and the horizontal flip. */
+  public static List<Augmentation> cropFlip() {
+    return List.of(randomPaddedCrop(2), randomHorizontalFlip(0.5));
+  }
+
   /** Horizontal flip with probability {@code p} ({@code RandomHorizontalFlip(p)}). */
   public static Augmentation randomHorizontalFlip(double p) {
     return (inH, inW, r) -> {

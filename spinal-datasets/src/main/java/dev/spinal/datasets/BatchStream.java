@@ -204,21 +204,38 @@ public final class BatchStream implements Iterator<Batch>, AutoCloseable {
     window.clear();
   }
 
-  private record Plan(Augmentation.Step step, double[] matrix) {}
+  private record Plan(Augmentation.Step step, double[] matrix, List<Augmentation.Erase> erased) {}
 
   private Plan plan(SplittableRandom rng) {
     int h = data.height();
     int w = data.width();
     double[] m = null;
+    List<Augmentation.Erase> erased = List.of();
     for (Augmentation a : augment) {
       Augmentation.Step s = a.plan(h, w, rng);
       if (s.inverse() != null) {
+        if (!erased.isEmpty()) {
+          // an erased rectangle is in the coordinates of the step that drew it: a later warp would have to move it
+          throw new IllegalArgumentException("random erasing must come after every geometric augmentation step");
+        }
         m = m == null ? s.inverse().clone() : Augmentations.multiply(m, s.inverse());
+      }
+      if (s.erase() != null) {
+        erased = erased.isEmpty() ? new ArrayList<>() : erased;
+        erased.add(s.erase());
       }
       h = s.height();
       w = s.width();
     }
-    return new Plan(new Augmentation.Step(h, w, null), m);
+    return new Plan(new Augmentation.Step(h, w, null), m, erased);
+  }
+
+  /** Sets the rectangle to 0 in every channel of the NHWC image at {@code off}. */
+  private static void erase(float[] buf, int off, int width, int channels, Augmentation.Erase e) {
+    for (int y = e.top(); y < e.top() + e.height(); y++) {
+      int row = off + (y * width + e.left()) * channels;
+      Arrays.fill(buf, row, row + e.width() * channels, 0f);
+    }
   }
 
   private Batch build(int k) {
@@ -250,6 +267,11 @@ public final class BatchStream implements Iterator<Batch>, AutoCloseable {
       } else {
         double[] m = p.matrix != null ? p.matrix : new double[] {1, 0, 0, 0, 1, 0, 0, 0, 1};
         ImageSampler.warp(src, off, h, w, channels, m, outH, outW, buf, j * imageFloats, scale, bias, nearest);
+      }
+      if (p != null) {
+        for (Augmentation.Erase e : p.erased) {
+          erase(buf, j * imageFloats, outW, channels, e);
+        }
       }
     }
     TFloat32 images = TFloat32.tensorOf(Shape.of(b, outH, outW, channels),

@@ -126,4 +126,75 @@ class AugmentationTest {
       }
     }
   }
+
+  @Test
+  void paddedCropShiftsByWholePixelsWithinThePadding() {
+    float[] out = render(IMG, Interpolation.BILINEAR, Augmentations.randomPaddedCrop(2));
+    for (int i = 0; i < 4; i++) {
+      boolean found = false;
+      for (int dy = -2; dy <= 2 && !found; dy++) {
+        for (int dx = -2; dx <= 2 && !found; dx++) {
+          boolean all = true;
+          for (int y = 0; y < 8 && all; y++) {
+            for (int x = 0; x < 8 && all; x++) {
+              int sy = y + dy;
+              int sx = x + dx;
+              float expected = sy < 0 || sy >= 8 || sx < 0 || sx >= 8 ? 0f : src(IMG, i, sy, sx, 1);
+              all = Math.abs(out[((i * 8 + y) * 8 + x) * 2 + 1] - expected) < 1e-6;
+            }
+          }
+          found = all;
+        }
+      }
+      assertThat(found).as("image %s is the original shifted by at most 2 pixels, zero-filled", i).isTrue();
+    }
+  }
+
+  @Test
+  void erasingZeroesOneRectangleInEveryChannelAndKeepsTheRest() {
+    ImageDataset bright = BatchStreamTest.synthetic(4, 16, 16, 2);
+    float[] plain = render(bright, Interpolation.BILINEAR);
+    float[] out = render(bright, Interpolation.BILINEAR, Augmentations.randomErasing(1.0));
+    for (int i = 0; i < 4; i++) {
+      int minY = 16;
+      int maxY = -1;
+      int minX = 16;
+      int maxX = -1;
+      int changed = 0;
+      for (int y = 0; y < 16; y++) {
+        for (int x = 0; x < 16; x++) {
+          for (int c = 0; c < 2; c++) {
+            int k = ((i * 16 + y) * 16 + x) * 2 + c;
+            if (out[k] != plain[k]) {
+              assertThat(out[k]).isZero();
+              changed++;
+              minY = Math.min(minY, y);
+              maxY = Math.max(maxY, y);
+              minX = Math.min(minX, x);
+              maxX = Math.max(maxX, x);
+            }
+          }
+        }
+      }
+      assertThat(changed).as("image %s has an erased rectangle", i).isPositive();
+      int area = (maxY - minY + 1) * (maxX - minX + 1);
+      // inside the bounding box every value is 0 (pixels that were 0 already count as erased too)
+      for (int y = minY; y <= maxY; y++) {
+        for (int x = minX; x <= maxX; x++) {
+          assertThat(out[((i * 16 + y) * 16 + x) * 2]).isZero();
+          assertThat(out[((i * 16 + y) * 16 + x) * 2 + 1]).isZero();
+        }
+      }
+      assertThat(area).as("erased area of image %s", i).isBetween(1, (int) Math.ceil(0.33 * 256) + 16);
+    }
+    assertThat(render(bright, Interpolation.BILINEAR, Augmentations.randomErasing(0.0))).containsExactly(plain);
+  }
+
+  @Test
+  void erasingBeforeAGeometricStepIsRefused() {
+    Augmentation eraseAll = (h, w, r) -> new Augmentation.Step(h, w, null, new Augmentation.Erase(0, 0, 2, 2));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+            render(IMG, Interpolation.BILINEAR, eraseAll, Augmentations.randomHorizontalFlip(1.0)))
+        .hasStackTraceContaining("random erasing must come after every geometric augmentation step");
+  }
 }
