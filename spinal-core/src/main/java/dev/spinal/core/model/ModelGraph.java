@@ -29,8 +29,13 @@ public final class ModelGraph implements AutoCloseable {
   /** Name of the label input. */
   public static final String LABELS = "labels";
 
-  /** What a training graph adds its optimizer to, before the session opens. */
-  public record Parts(Graph graph, GraphContext ctx, Operand<TFloat32> loss) {}
+  /**
+   * What a training graph adds its optimizer to, before the session opens: the mean cross-entropy {@code loss},
+   * and the {@code labels} ({@code [batch]}) and {@code logits} ({@code [batch, classes]}) it is computed from, for
+   * a training loss of another form (label smoothing).
+   */
+  public record Parts(Graph graph, GraphContext ctx, Operand<TFloat32> loss, Operand<TInt32> labels,
+      Operand<TFloat32> logits) {}
 
   /** A built graph and what its {@code addTraining} step returned (null for none). */
   public record Built<T>(ModelGraph model, T training) {}
@@ -89,7 +94,7 @@ public final class ModelGraph implements AutoCloseable {
       Operand<TInt32> correct = tf.withName("correct").reduceSum(
           tf.dtypes.cast(tf.math.equal(classifier.classes(), tf.dtypes.cast(labels, TInt64.class)), TInt32.class),
           tf.constant(0));
-      T training = addTraining.apply(new Parts(graph, ctx, loss));
+      T training = addTraining.apply(new Parts(graph, ctx, loss, labels, classifier.logits()));
       Session session = sessionConfig == null ? new Session(graph) : new Session(graph, sessionConfig);
       try {
         session.initialize();
