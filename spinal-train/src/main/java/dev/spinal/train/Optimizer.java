@@ -7,13 +7,20 @@ import org.tensorflow.Graph;
 
 /**
  * Which optimizer a {@link Trainer} steps with, and its hyper-parameters: {@link Sgd} (with
- * momentum, the paper's scripts' choice for VGG-5) or {@link Adam}. The learning rate here is the
- * base rate; a {@link Schedule} changes it between epochs.
+ * momentum, the paper's scripts' choice for VGG-5) or {@link Adam}, each with an optional decoupled
+ * weight decay ({@link #withWeightDecay}: AdamW / SGDW). The learning rate here is the base rate; a
+ * {@link Schedule} changes it between epochs.
  */
 public sealed interface Optimizer {
 
   /** The base learning rate. */
   double learningRate();
+
+  /** Decoupled weight decay on the kernels ({@link ScheduledOptimizer#weightDecay(double)}); 0: none. */
+  double weightDecay();
+
+  /** The same optimizer with decoupled weight decay {@code wd} (e.g. 5e-4 for Adam at lr 1e-3). */
+  Optimizer withWeightDecay(double wd);
 
   /** Adds the optimizer's variables (slots, the learning rate) to {@code graph}. */
   ScheduledOptimizer create(Graph graph);
@@ -29,27 +36,52 @@ public sealed interface Optimizer {
   }
 
   /** SGD with momentum. */
-  record Sgd(double learningRate, double momentum) implements Optimizer {
+  record Sgd(double learningRate, double momentum, double weightDecay) implements Optimizer {
     public Sgd {
       checkArgument(learningRate > 0, "Optimizer.Sgd.learningRate must be > 0, got %s", learningRate);
       checkArgument(momentum >= 0 && momentum < 1, "Optimizer.Sgd.momentum must be in [0, 1), got %s", momentum);
+      checkWeightDecay(weightDecay);
+    }
+
+    public Sgd(double learningRate, double momentum) {
+      this(learningRate, momentum, 0);
+    }
+
+    @Override
+    public Optimizer withWeightDecay(double wd) {
+      return new Sgd(learningRate, momentum, wd);
     }
 
     @Override
     public ScheduledOptimizer create(Graph graph) {
-      return new dev.spinal.train.optim.Momentum(graph, (float) learningRate, (float) momentum);
+      return new dev.spinal.train.optim.Momentum(graph, (float) learningRate, (float) momentum)
+          .weightDecay(weightDecay);
     }
   }
 
-  /** Adam. */
-  record Adam(double learningRate) implements Optimizer {
+  /** Adam (AdamW with a weight decay). */
+  record Adam(double learningRate, double weightDecay) implements Optimizer {
     public Adam {
       checkArgument(learningRate > 0, "Optimizer.Adam.learningRate must be > 0, got %s", learningRate);
+      checkWeightDecay(weightDecay);
+    }
+
+    public Adam(double learningRate) {
+      this(learningRate, 0);
+    }
+
+    @Override
+    public Optimizer withWeightDecay(double wd) {
+      return new Adam(learningRate, wd);
     }
 
     @Override
     public ScheduledOptimizer create(Graph graph) {
-      return new dev.spinal.train.optim.Adam(graph, (float) learningRate);
+      return new dev.spinal.train.optim.Adam(graph, (float) learningRate).weightDecay(weightDecay);
     }
+  }
+
+  private static void checkWeightDecay(double wd) {
+    checkArgument(wd >= 0 && wd < 1, "weight decay must be in [0, 1), got %s", wd);
   }
 }

@@ -6,7 +6,6 @@ import dev.spinal.core.backbones.Backbone;
 import dev.spinal.core.heads.HeadSpec;
 import dev.spinal.core.model.Model;
 import dev.spinal.core.runtime.OneDnn;
-import dev.spinal.datasets.Augmentations;
 import dev.spinal.datasets.DataOptions;
 import dev.spinal.datasets.DataSource;
 import dev.spinal.datasets.DatasetInfo;
@@ -387,14 +386,15 @@ public final class Runs {
       case ADAM -> Optimizer.adam(config.learningRate());
     };
     return Trainer.builder()
-        .optimizer(optimizer)
+        .optimizer(optimizer.withWeightDecay(config.weightDecay()))
+        .labelSmoothing(config.labelSmoothing())
         .schedule(config.parsedSchedule())
         .epochs(config.epochs())
         .maxSteps(config.maxSteps())
         .batchSize(config.batchSize())
         .seed(config.seed())
         .precision(config.precision())
-        .augmentation(config.augment() ? Augmentations.mnistPaperTrain() : List.of());
+        .augmentation(config.augmentation().steps());
   }
 
   /**
@@ -671,7 +671,7 @@ public final class Runs {
   }
 
   /**
-   * Writes {@code runDir/machine.json}: the CPU (model, AVX-512, AVX512_BF16), cores and TensorFlow's
+   * Writes {@code runDir/machine.json}: the CPU (model, family, AVX-512, AVX512_BF16, AMX), cores and TensorFlow's
    * oneDNN state of this invocation, so that a run's speed can be read with the machine it ran on.
    */
   static void writeMachine(Path runDir) {

@@ -53,7 +53,9 @@ public final class TrainConfig {
   private final long maxSteps;
   private final String schedule;
   private final long seed;
-  private final boolean augment;
+  private final AugmentPolicy augmentation;
+  private final double labelSmoothing;
+  private final double weightDecay;
   private final int keepCheckpoints;
   private final boolean fineTune;
   private final boolean fineTuneBatchNorm;
@@ -89,7 +91,9 @@ public final class TrainConfig {
     this.maxSteps = b.maxSteps;
     this.schedule = b.schedule;
     this.seed = b.seed;
-    this.augment = b.augment;
+    this.augmentation = b.augmentation;
+    this.labelSmoothing = b.labelSmoothing;
+    this.weightDecay = b.weightDecay;
     this.keepCheckpoints = b.keepCheckpoints;
     this.fineTune = b.fineTune;
     this.fineTuneBatchNorm = b.fineTuneBatchNorm;
@@ -132,7 +136,9 @@ public final class TrainConfig {
     b.maxSteps = maxSteps;
     b.schedule = schedule;
     b.seed = seed;
-    b.augment = augment;
+    b.augmentation = augmentation;
+    b.labelSmoothing = labelSmoothing;
+    b.weightDecay = weightDecay;
     b.keepCheckpoints = keepCheckpoints;
     b.fineTune = fineTune;
     b.fineTuneBatchNorm = fineTuneBatchNorm;
@@ -297,9 +303,24 @@ public final class TrainConfig {
     return seed;
   }
 
-  /** The paper's training augmentation for this dataset. */
+  /** Whether the training images are augmented ({@link #augmentation()} is not {@code NONE}). */
   public boolean augment() {
-    return augment;
+    return augmentation != AugmentPolicy.NONE;
+  }
+
+  /** The training images' augmentation. */
+  public AugmentPolicy augmentation() {
+    return augmentation;
+  }
+
+  /** Label smoothing of the minimized cross-entropy ({@link Trainer.Builder#labelSmoothing}); 0: none. */
+  public double labelSmoothing() {
+    return labelSmoothing;
+  }
+
+  /** Decoupled weight decay on the kernels ({@link Optimizer#withWeightDecay}); 0: none. */
+  public double weightDecay() {
+    return weightDecay;
   }
 
   /** How many per-epoch checkpoints to keep (the best is kept besides). */
@@ -388,7 +409,9 @@ public final class TrainConfig {
         && maxSteps == c.maxSteps
         && Objects.equals(schedule, c.schedule)
         && seed == c.seed
-        && augment == c.augment
+        && augmentation == c.augmentation
+        && Double.compare(labelSmoothing, c.labelSmoothing) == 0
+        && Double.compare(weightDecay, c.weightDecay) == 0
         && keepCheckpoints == c.keepCheckpoints
         && fineTune == c.fineTune
         && fineTuneBatchNorm == c.fineTuneBatchNorm
@@ -398,7 +421,7 @@ public final class TrainConfig {
 
   @Override
   public int hashCode() {
-    return Objects.hash(recipe, dataset, dataPath, limit, data, imageHeight, imageWidth, channels, validationFraction, testFraction, splitSeed, verifyChecksums, skipBadFiles, features, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augment, keepCheckpoints, fineTune, fineTuneBatchNorm, precision, savedModelTrust);
+    return Objects.hash(recipe, dataset, dataPath, limit, data, imageHeight, imageWidth, channels, validationFraction, testFraction, splitSeed, verifyChecksums, skipBadFiles, features, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augmentation, labelSmoothing, weightDecay, keepCheckpoints, fineTune, fineTuneBatchNorm, precision, savedModelTrust);
   }
 
   @Override
@@ -432,7 +455,9 @@ public final class TrainConfig {
         + ", maxSteps=" + maxSteps
         + ", schedule=" + schedule
         + ", seed=" + seed
-        + ", augment=" + augment
+        + ", augmentation=" + augmentation.cliName()
+        + ", labelSmoothing=" + labelSmoothing
+        + ", weightDecay=" + weightDecay
         + ", keepCheckpoints=" + keepCheckpoints
         + ", fineTune=" + fineTune
         + ", fineTuneBatchNorm=" + fineTuneBatchNorm
@@ -478,7 +503,9 @@ public final class TrainConfig {
     private long maxSteps;
     private String schedule = "constant";
     private long seed = 1;
-    private boolean augment = false;
+    private AugmentPolicy augmentation = AugmentPolicy.NONE;
+    private double labelSmoothing;
+    private double weightDecay;
     private int keepCheckpoints = 3;
     private boolean fineTune = false;
     private boolean fineTuneBatchNorm = false;
@@ -656,9 +683,30 @@ public final class TrainConfig {
       return this;
     }
 
-    /** The paper's training augmentation for this dataset. */
+    /** The training images' augmentation (null: none). */
+    public Builder augmentation(AugmentPolicy value) {
+      this.augmentation = value == null ? AugmentPolicy.NONE : value;
+      return this;
+    }
+
+    /** Label smoothing of the minimized cross-entropy, in [0, 1); 0: none. */
+    public Builder labelSmoothing(double value) {
+      this.labelSmoothing = value;
+      return this;
+    }
+
+    /** Decoupled weight decay on the kernels, in [0, 1); 0: none. */
+    public Builder weightDecay(double value) {
+      this.weightDecay = value;
+      return this;
+    }
+
+    /**
+     * The paper's training augmentation ({@link AugmentPolicy#PAPER}) or none; also how a {@code config.json}
+     * written before {@link #augmentation} existed says it.
+     */
     public Builder augment(boolean value) {
-      this.augment = value;
+      this.augmentation = value ? AugmentPolicy.PAPER : AugmentPolicy.NONE;
       return this;
     }
 
@@ -723,6 +771,9 @@ public final class TrainConfig {
       checkArgument(dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got %s", dropout);
       checkArgument(learningRate > 0, "--lr must be > 0, got %s", learningRate);
       checkArgument(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got %s", momentum);
+      checkArgument(labelSmoothing >= 0 && labelSmoothing < 1, "--label-smoothing must be in [0, 1), got %s",
+          labelSmoothing);
+      checkArgument(weightDecay >= 0 && weightDecay < 1, "--weight-decay must be in [0, 1), got %s", weightDecay);
       checkArgument(batchSize >= 1, "--batch must be >= 1, got %s", batchSize);
       checkArgument(epochs >= 1, "--epochs must be >= 1, got %s", epochs);
       checkArgument(maxSteps >= 0, "--max-steps must be >= 0 (0 = no budget), got %s", maxSteps);

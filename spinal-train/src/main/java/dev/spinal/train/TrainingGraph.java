@@ -1,6 +1,7 @@
 package dev.spinal.train;
 
 import dev.spinal.core.GraphContext;
+import dev.spinal.core.losses.CrossEntropy;
 import dev.spinal.core.model.Model;
 import dev.spinal.core.model.ModelGraph;
 import dev.spinal.core.model.VariableCopy;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.tensorflow.Graph;
+import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
@@ -84,10 +86,23 @@ public final class TrainingGraph implements AutoCloseable {
    */
   public static TrainingGraph build(Model model, Optimizer optimizer, long seed, Precision precision,
       ConfigProto sessionConfig) {
+    return build(model, optimizer, 0, seed, precision, sessionConfig);
+  }
+
+  /**
+   * As {@link #build(Model, Optimizer, long, Precision, ConfigProto)}, minimizing the cross-entropy to targets
+   * smoothed by {@code labelSmoothing} ({@link CrossEntropy#smoothed}; 0: the plain cross-entropy). The loss a
+   * step reports stays the plain cross-entropy, comparable across runs.
+   */
+  public static TrainingGraph build(Model model, Optimizer optimizer, double labelSmoothing, long seed,
+      Precision precision, ConfigProto sessionConfig) {
     Builder builder = new Builder(model, seed, precision, sessionConfig);
     ModelGraph.Built<Step> built = builder.build(GraphContext.Mode.TRAINING, parts -> {
       ScheduledOptimizer created = optimizer.create(parts.graph());
-      ScheduledOptimizer.Minimized step = created.minimizeWithGradients(parts.loss(),
+      Operand<TFloat32> minimized = labelSmoothing == 0 ? parts.loss()
+          : parts.ctx().tf().withName("smoothed_loss").identity(
+              CrossEntropy.smoothed(parts.ctx().tf(), parts.labels(), parts.logits(), labelSmoothing));
+      ScheduledOptimizer.Minimized step = created.minimizeWithGradients(minimized,
           parts.ctx().trainableVariables(), parts.ctx().updateOps());
       // built with the rest, before the session opens; only a monitored step fetches (and so runs) them
       return new Step(created, step.step(),

@@ -235,12 +235,14 @@ public record AblationReport(
         + " backbone initialization (checked below from what each run's trainer saw).%n%n", heads.size(),
         seeds.size(), joinSeeds(seeds)));
     md.append(String.format(Locale.ROOT, "Settings of every run: head width %s, depth %d, dropout %s, batch norm %s;"
-        + " %s at lr %s%s, batch %d, %d epochs%s, schedule %s, augmentation %s, precision %s%s.%n%n", widthText(),
+        + " %s at lr %s%s%s, batch %d, %d epochs%s, schedule %s, augmentation %s%s, precision %s%s.%n%n", widthText(),
         base.depth(), num(base.dropout()), base.batchNorm() ? "on" : "off",
         base.optimizer().name().toLowerCase(Locale.ROOT), num(base.learningRate()),
-        base.optimizer().name().equals("SGD") ? " momentum " + num(base.momentum()) : "", base.batchSize(),
+        base.optimizer().name().equals("SGD") ? " momentum " + num(base.momentum()) : "",
+        base.weightDecay() > 0 ? ", weight decay " + num(base.weightDecay()) : "", base.batchSize(),
         base.epochs(), base.maxSteps() > 0 ? " (at most " + base.maxSteps() + " steps)" : "", base.schedule(),
-        base.augment() ? "on" : "off", base.precision(), base.limit() > 0 ? ", first " + base.limit()
+        base.augmentation().cliName(),
+        base.labelSmoothing() > 0 ? ", label smoothing " + num(base.labelSmoothing()) : "", base.precision(), base.limit() > 0 ? ", first " + base.limit()
         + " images of each split" : ""));
     md.append("## Test accuracy per head\n\n");
     md.append("| head | width | test accuracy, mean ± sd | seeds | min .. max | difference to ").append(reference)

@@ -41,6 +41,7 @@ public abstract class ScheduledOptimizer extends Optimizer {
   private final Placeholder<TFloat32> newLearningRate;
   private final Assign<TFloat32> setLearningRate;
   private final Map<String, Variable<?>> slots = new HashMap<>();
+  private float weightDecay;
 
   protected ScheduledOptimizer(Graph graph, String name, float initialLearningRate) {
     super(graph, name);
@@ -64,6 +65,24 @@ public abstract class ScheduledOptimizer extends Optimizer {
     try (TFloat32 value = TFloat32.scalarOf((float) lr)) {
       session.runner().feed(newLearningRate, value).addTarget(setLearningRate).run();
     }
+  }
+
+  /**
+   * Decoupled weight decay (Loshchilov and Hutter's AdamW / SGDW, PyTorch's {@code AdamW(weight_decay=wd)}):
+   * after each update, every kernel (variables of rank 2 or more: conv and dense weights, not biases or
+   * batch-norm parameters) is multiplied by {@code 1 - lr * wd}. PyTorch scales before the update; after it the
+   * result differs by {@code O(lr^2 * wd)}, and the update reads the weights the gradients were computed at.
+   * Call before {@link #minimize}; 0 (the default) adds nothing.
+   */
+  public ScheduledOptimizer weightDecay(double wd) {
+    checkArgument(wd >= 0 && wd < 1 && Double.isFinite(wd), "weight decay must be in [0, 1), got %s", wd);
+    this.weightDecay = (float) wd;
+    return this;
+  }
+
+  /** The decoupled weight decay (0: none). */
+  public double weightDecay() {
+    return weightDecay;
   }
 
   /**
@@ -99,8 +118,22 @@ public abstract class ScheduledOptimizer extends Optimizer {
     Op apply = applyGradients(pairs, getOptimizerName() + "_step");
     List<Op> all = new ArrayList<>(extraUpdates);
     all.add(apply);
+    if (weightDecay > 0) {
+      Ops afterUpdate = tf.withSubScope(getOptimizerName() + "_weight_decay").withControlDependencies(List.of(apply));
+      Operand<TFloat32> keep = afterUpdate.math.sub(afterUpdate.constant(1f),
+          afterUpdate.math.mul(learningRate, afterUpdate.constant(weightDecay)));
+      for (Variable<?> v : variables) {
+        if (v.shape().numDimensions() >= 2) {
+          all.add(decay(afterUpdate, v.asOutput(), keep));
+        }
+      }
+    }
     Op step = tf.withName(getOptimizerName() + "_train_step").withControlDependencies(all).noOp();
     return new Minimized(step, List.of(grads));
+  }
+
+  private static <T extends TType> Op decay(Ops tf, Output<T> variable, Operand<TFloat32> keep) {
+    return tf.assign(variable, tf.math.mul(variable, tf.dtypes.cast(keep, variable.type())));
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

@@ -1,0 +1,55 @@
+package dev.spinal.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+
+/** A run's settings as {@code config.json} keeps them, including files written before a setting existed. */
+class TrainConfigJsonTest {
+
+  private static TrainConfig config() {
+    return Recipe.FASHION_MNIST_VGG5.config().toBuilder().augmentation(AugmentPolicy.CROP_FLIP_ERASE)
+        .labelSmoothing(0.1).weightDecay(5e-4).build();
+  }
+
+  @Test
+  void regularizationSettingsRoundTrip() throws Exception {
+    String json = Checkpoints.JSON.writeValueAsString(config());
+    var tree = Checkpoints.JSON.readTree(json);
+    assertThat(tree.get("augmentation").asText()).isEqualTo("crop-flip-erase");
+    assertThat(tree.get("labelSmoothing").asDouble()).isEqualTo(0.1);
+    assertThat(tree.get("weightDecay").asDouble()).isEqualTo(5e-4);
+    TrainConfig back = Checkpoints.JSON.readValue(json, TrainConfig.class);
+    assertThat(back).isEqualTo(config());
+    assertThat(Runs.trainer(back).build().labelSmoothing()).isEqualTo(0.1);
+    assertThat(Runs.trainer(back).build().optimizer().weightDecay()).isEqualTo(5e-4);
+    assertThat(Runs.trainer(back).build().augmentation()).hasSize(3);
+  }
+
+  @Test
+  void aConfigFromBeforeThePoliciesReadsItsAugmentFlag() throws Exception {
+    ObjectNode json = (ObjectNode) Checkpoints.JSON.valueToTree(Recipe.FASHION_MNIST_VGG5.config());
+    json.remove("augmentation");
+    json.remove("labelSmoothing");
+    json.remove("weightDecay");
+    json.put("augment", true);
+    TrainConfig old = Checkpoints.JSON.treeToValue(json, TrainConfig.class);
+    assertThat(old.augmentation()).isEqualTo(AugmentPolicy.PAPER);
+    assertThat(old.labelSmoothing()).isZero();
+    assertThat(old.weightDecay()).isZero();
+    json.put("augment", false);
+    assertThat(Checkpoints.JSON.treeToValue(json, TrainConfig.class).augmentation()).isEqualTo(AugmentPolicy.NONE);
+  }
+
+  @Test
+  void outOfRangeSettingsNameTheirFlag() {
+    assertThatThrownBy(() -> config().toBuilder().labelSmoothing(1).build())
+        .hasMessage("--label-smoothing must be in [0, 1), got 1.0");
+    assertThatThrownBy(() -> config().toBuilder().weightDecay(-0.1).build())
+        .hasMessage("--weight-decay must be in [0, 1), got -0.1");
+    assertThatThrownBy(() -> AugmentPolicy.parse("mixup"))
+        .hasMessage("unknown augmentation 'mixup'; expected none, paper, crop-flip-erase or crop-flip");
+  }
+}
