@@ -3,6 +3,7 @@ package dev.spinal.cli;
 import dev.spinal.core.heads.HeadKind;
 import dev.spinal.core.layers.Activation;
 import dev.spinal.datasets.DatasetId;
+import dev.spinal.train.AugmentPolicy;
 import dev.spinal.train.OptimizerKind;
 import dev.spinal.train.Precision;
 import dev.spinal.train.Recipe;
@@ -93,6 +94,14 @@ final class Choices {
   static final class PrecisionName extends Names {
     PrecisionName() {
       super(Arrays.stream(Precision.values()).map(Precision::toString).toList(), Precision::parse);
+    }
+  }
+
+  /** {@code --augment}: the names {@link AugmentPolicy#parse} reads. */
+  static final class AugmentName extends Names {
+    AugmentName() {
+      super(Arrays.stream(AugmentPolicy.values()).map(AugmentPolicy::cliName).toList(),
+          v -> AugmentPolicy.parse(v).cliName());
     }
   }
 

@@ -67,6 +67,8 @@ class UsageErrorsTest {
         Arguments.of(List.of("train", "--recipe", "fashion-mnist-vgg5"), "--optimizer", List.of("sgd", "adam")),
         Arguments.of(List.of("train", "--recipe", "fashion-mnist-vgg5"), "--precision", List.of("fp32", "bf16")),
         Arguments.of(List.of("train", "--recipe", "fashion-mnist-vgg5"), "--device", List.of("cpu", "gpu")),
+        Arguments.of(List.of("train", "--recipe", "fashion-mnist-vgg5"), "--augment", List.of("none", "paper",
+            "crop-flip-erase", "crop-flip")),
         Arguments.of(List.of("eval", "--model", "m", "--dataset", "fashion-mnist"), "--split",
             List.of("train", "validation", "test")),
         Arguments.of(List.of("grad-check"), "--activation", List.of("relu", "sigmoid", "tanh", "elu", "identity")),
@@ -95,6 +97,36 @@ class UsageErrorsTest {
     assertThat(train.config().head()).isEqualTo(dev.spinal.core.heads.HeadKind.SPINAL);
     assertThat(train.config().optimizer()).isEqualTo(dev.spinal.train.OptimizerKind.SGD);
     assertThat(train.device).isEqualTo("cpu");
+  }
+
+  @Test
+  void augmentAloneMeansThePapersChainAndTakesAPolicy() {
+    TrainCommand alone = parsedTrain("--augment", "--epochs", "3");
+    assertThat(alone.config().augmentation()).isEqualTo(dev.spinal.train.AugmentPolicy.PAPER);
+    assertThat(alone.config().epochs()).isEqualTo(3);
+    TrainCommand named = parsedTrain("--augment", "crop-flip-erase", "--label-smoothing", "0.1", "--weight-decay",
+        "0.05");
+    assertThat(named.config().augmentation()).isEqualTo(dev.spinal.train.AugmentPolicy.CROP_FLIP_ERASE);
+    assertThat(named.config().labelSmoothing()).isEqualTo(0.1);
+    assertThat(named.config().weightDecay()).isEqualTo(0.05);
+    assertThat(parsedTrain("--augment=false").config().augment()).isFalse();
+    assertThat(parsedTrain().config().augmentation()).isEqualTo(dev.spinal.train.AugmentPolicy.NONE);
+  }
+
+  @Test
+  void labelSmoothingOutOfRangeNamesTheFlag() {
+    CliTest.Run r = CliTest.run("train", "--recipe", "fashion-mnist-vgg5", "--label-smoothing", "1.5", "--out",
+        "/tmp/never");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).startsWith("spinal: error: --label-smoothing must be in [0, 1), got 1.5");
+  }
+
+  private static TrainCommand parsedTrain(String... options) {
+    picocli.CommandLine cli = SpinalCli.commandLine();
+    List<String> args = new java.util.ArrayList<>(List.of("train", "--recipe", "fashion-mnist-vgg5"));
+    args.addAll(List.of(options));
+    cli.parseArgs(args.toArray(String[]::new));
+    return cli.getSubcommands().get("train").getCommand();
   }
 
   @Test
