@@ -47,7 +47,8 @@ class CompletionTest {
     assertThat(complete("spinal tr")).containsExactlyInAnyOrder("train", "transfer-bench");
     assertThat(complete("spinal data ")).contains("list", "fetch", "inspect");
     assertThat(complete("spinal train --wi")).containsExactly("--width");
-    assertThat(complete("spinal train --recipe f")).containsExactlyInAnyOrder("fashion-mnist-vgg5", "fruits360-wrn101");
+    assertThat(complete("spinal train --recipe f"))
+        .containsExactlyInAnyOrder("fashion-mnist-vgg5", "fashion-mnist-vgg5-hour", "fruits360-wrn101");
     assertThat(complete("spinal train --dataset f")).containsExactlyInAnyOrder("fashion-mnist", "fruits360");
     assertThat(complete("spinal train --head ")).containsExactlyInAnyOrder("progressive", "spinal", "dense");
     assertThat(complete("spinal train --optimizer ")).containsExactlyInAnyOrder("sgd", "adam");
