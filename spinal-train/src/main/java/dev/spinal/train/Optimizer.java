@@ -19,7 +19,10 @@ public sealed interface Optimizer {
   /** Decoupled weight decay on the kernels ({@link ScheduledOptimizer#weightDecay(double)}); 0: none. */
   double weightDecay();
 
-  /** The same optimizer with decoupled weight decay {@code wd} (e.g. 5e-4 for Adam at lr 1e-3). */
+  /**
+   * The same optimizer with decoupled weight decay {@code wd}. The shrink per step is {@code lr * wd}, so {@code wd}
+   * is larger than a coupled L2 factor: 0.05 at Adam's lr 0.001 in the {@code fashion-mnist-vgg5-hour} recipe.
+   */
   Optimizer withWeightDecay(double wd);
 
   /** Adds the optimizer's variables (slots, the learning rate) to {@code graph}. */
