@@ -8,6 +8,7 @@ import dev.spinal.train.OptimizerKind;
 import dev.spinal.train.Precision;
 import dev.spinal.train.Recipe;
 import dev.spinal.train.Schedule;
+import dev.spinal.train.TestTimeAugmentation;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -102,6 +103,14 @@ final class Choices {
     AugmentName() {
       super(Arrays.stream(AugmentPolicy.values()).map(AugmentPolicy::cliName).toList(),
           v -> AugmentPolicy.parse(v).cliName());
+    }
+  }
+
+  /** {@code --tta}: {@link TestTimeAugmentation}'s names. */
+  static final class TtaName extends Names {
+    TtaName() {
+      super(Arrays.stream(TestTimeAugmentation.values()).map(TestTimeAugmentation::cliName).toList(),
+          v -> TestTimeAugmentation.parse(v).cliName());
     }
   }
 

@@ -1,19 +1,26 @@
 package dev.spinal.cli;
 
-import dev.spinal.datasets.Batch;
-import dev.spinal.datasets.BatchStream;
 import dev.spinal.datasets.DatasetSplits;
 import dev.spinal.datasets.ImageDataset;
-import dev.spinal.datasets.Normalization;
 import dev.spinal.savedmodel.ExportedModel;
+import dev.spinal.train.ExportedModelEvaluation;
+import dev.spinal.train.TestTimeAugmentation;
+import dev.spinal.train.Trainer;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code spinal eval}: accuracy of an exported model on a dataset split. */
 @Command(name = "eval", description = "Accuracy of an exported SavedModel on a dataset split.")
 final class EvalCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
 
   @Option(names = "--model", paramLabel = "DIR", required = true, description = "Export folder: BASE/<version>, or BASE for its"
       + " highest version.")
@@ -37,27 +44,24 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--trust-savedmodel", description = InspectCommand.TRUST_HELP)
   boolean trustSavedModel;
 
+  @Option(names = "--tta", paramLabel = "VIEWS", defaultValue = "none", converter = Choices.TtaName.class,
+      completionCandidates = Choices.TtaName.class, description = "Test-time augmentation: the mean probabilities of"
+      + " each image and its mirror image (flip; for data whose classes do not change when mirrored, like"
+      + " Fashion-MNIST) or the image alone (none). Default: ${DEFAULT-VALUE}.")
+  String tta;
+
   @Override
   public Integer call() throws Exception {
+    TestTimeAugmentation views = TestTimeAugmentation.parse(tta);
     try (ExportedModel m = ExportedModel.load(model, InspectCommand.trust(trustSavedModel))) {
       ImageDataset data = split(load(dataset, dataPath, limit, seed), split);
-      long correct = 0;
-      try (BatchStream stream = BatchStream.builder(data).batchSize(500).normalize(Normalization.UNIT)
-          .prefetch(2).dropLast(false).build()) {
-        while (stream.hasNext()) {
-          try (Batch b = stream.next()) {
-            long[] predicted = m.classify(b.images());
-            int[] labels = b.indices();
-            for (int i = 0; i < predicted.length; i++) {
-              if (predicted[i] == data.label(labels[i])) {
-                correct++;
-              }
-            }
-          }
-        }
-      }
-      System.out.printf("%s %s: %d / %d correct, accuracy %.2f%% (%s)%n", dataset, split, correct, data.size(),
-          100.0 * correct / data.size(), m.dir());
+      Trainer.Evaluation e = ExportedModelEvaluation.evaluate(m, data, views, 500);
+      long correct = Math.round(e.accuracy() * e.images());
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf(Locale.ROOT, "%s %s: %d / %d correct, accuracy %.2f%%, loss %.4f%s (%s)%n", dataset, split, correct,
+          e.images(), 100.0 * e.accuracy(), e.loss(),
+          views == TestTimeAugmentation.NONE ? "" : ", test-time augmentation " + views.cliName(), m.dir());
+      out.flush();
       return 0;
     }
   }

@@ -47,6 +47,7 @@ public final class TrainHelp extends ListResourceBundle {
         {"default.seed", String.valueOf(d.seed())},
         {"default.augment", d.augmentation().cliName()},
         {"default.label-smoothing", String.valueOf(d.labelSmoothing())},
+        {"default.tta", d.testTimeAugmentation().cliName()},
         {"default.weight-decay", String.valueOf(d.weightDecay())},
         {"default.keep", String.valueOf(d.keepCheckpoints())},
         {"default.fine-tune", String.valueOf(d.fineTune())},

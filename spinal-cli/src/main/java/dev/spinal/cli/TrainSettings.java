@@ -2,10 +2,11 @@ package dev.spinal.cli;
 
 import dev.spinal.core.heads.HeadKind;
 import dev.spinal.savedmodel.ModelTrust;
-import dev.spinal.train.OptimizerKind;
 import dev.spinal.train.AugmentPolicy;
+import dev.spinal.train.OptimizerKind;
 import dev.spinal.train.Precision;
 import dev.spinal.train.Recipe;
+import dev.spinal.train.TestTimeAugmentation;
 import dev.spinal.train.TrainConfig;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
@@ -85,6 +86,13 @@ final class TrainSettings {
       + " EPSILON (1 - EPSILON on the label, EPSILON / classes on each class; 0.1 is usual), in [0, 1); reported"
       + " losses stay the plain cross-entropy. Default: recipe's, else ${bundle:default.label-smoothing}.")
   Double labelSmoothing;
+  @Option(names = "--tta", paramLabel = "VIEWS", converter = Choices.TtaName.class,
+      completionCandidates = Choices.TtaName.class, description = "Test-time augmentation: read validation and test"
+      + " accuracy (and so the best epoch) from the mean probabilities of each image and its mirror image (flip; for"
+      + " data whose classes do not change when mirrored, like Fashion-MNIST: not digits or letters; one more"
+      + " forward pass per image) or from the image alone (none). The export still answers for the image alone."
+      + " Default: recipe's, else ${bundle:default.tta}.")
+  String tta;
   @Option(names = "--weight-decay", paramLabel = "WD", description = "Decoupled weight decay (AdamW / SGDW) on"
       + " the conv and dense kernels: after each step they shrink by lr x WD, in [0, 1). Default: recipe's, else"
       + " ${bundle:default.weight-decay}.")
@@ -276,6 +284,9 @@ final class TrainSettings {
     }
     if (labelSmoothing != null) {
       b.labelSmoothing(labelSmoothing);
+    }
+    if (tta != null) {
+      b.testTimeAugmentation(TestTimeAugmentation.parse(tta));
     }
     if (weightDecay != null) {
       b.weightDecay(weightDecay);

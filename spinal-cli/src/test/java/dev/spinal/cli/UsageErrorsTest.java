@@ -69,8 +69,10 @@ class UsageErrorsTest {
         Arguments.of(List.of("train", "--recipe", "fashion-mnist-vgg5"), "--device", List.of("cpu", "gpu")),
         Arguments.of(List.of("train", "--recipe", "fashion-mnist-vgg5"), "--augment", List.of("none", "paper",
             "crop-flip-erase", "crop-flip")),
+        Arguments.of(List.of("train", "--recipe", "fashion-mnist-vgg5"), "--tta", List.of("none", "flip")),
         Arguments.of(List.of("eval", "--model", "m", "--dataset", "fashion-mnist"), "--split",
             List.of("train", "validation", "test")),
+        Arguments.of(List.of("eval", "--model", "m", "--dataset", "fashion-mnist"), "--tta", List.of("none", "flip")),
         Arguments.of(List.of("grad-check"), "--activation", List.of("relu", "sigmoid", "tanh", "elu", "identity")),
         Arguments.of(List.of("grad-check"), "--head", List.of("progressive", "spinal", "dense")));
   }

@@ -388,6 +388,7 @@ public final class Runs {
     return Trainer.builder()
         .optimizer(optimizer.withWeightDecay(config.weightDecay()))
         .labelSmoothing(config.labelSmoothing())
+        .testTimeAugmentation(config.testTimeAugmentation())
         .schedule(config.parsedSchedule())
         .epochs(config.epochs())
         .maxSteps(config.maxSteps())

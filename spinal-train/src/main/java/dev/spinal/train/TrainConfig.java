@@ -55,6 +55,7 @@ public final class TrainConfig {
   private final long seed;
   private final AugmentPolicy augmentation;
   private final double labelSmoothing;
+  private final TestTimeAugmentation testTimeAugmentation;
   private final double weightDecay;
   private final int keepCheckpoints;
   private final boolean fineTune;
@@ -93,6 +94,7 @@ public final class TrainConfig {
     this.seed = b.seed;
     this.augmentation = b.augmentation;
     this.labelSmoothing = b.labelSmoothing;
+    this.testTimeAugmentation = b.testTimeAugmentation;
     this.weightDecay = b.weightDecay;
     this.keepCheckpoints = b.keepCheckpoints;
     this.fineTune = b.fineTune;
@@ -138,6 +140,7 @@ public final class TrainConfig {
     b.seed = seed;
     b.augmentation = augmentation;
     b.labelSmoothing = labelSmoothing;
+    b.testTimeAugmentation = testTimeAugmentation;
     b.weightDecay = weightDecay;
     b.keepCheckpoints = keepCheckpoints;
     b.fineTune = fineTune;
@@ -318,6 +321,11 @@ public final class TrainConfig {
     return labelSmoothing;
   }
 
+  /** The views validation and test accuracy are read from ({@link Trainer.Builder#testTimeAugmentation}). */
+  public TestTimeAugmentation testTimeAugmentation() {
+    return testTimeAugmentation;
+  }
+
   /** Decoupled weight decay on the kernels ({@link Optimizer#withWeightDecay}); 0: none. */
   public double weightDecay() {
     return weightDecay;
@@ -411,6 +419,7 @@ public final class TrainConfig {
         && seed == c.seed
         && augmentation == c.augmentation
         && Double.compare(labelSmoothing, c.labelSmoothing) == 0
+        && testTimeAugmentation == c.testTimeAugmentation
         && Double.compare(weightDecay, c.weightDecay) == 0
         && keepCheckpoints == c.keepCheckpoints
         && fineTune == c.fineTune
@@ -421,7 +430,7 @@ public final class TrainConfig {
 
   @Override
   public int hashCode() {
-    return Objects.hash(recipe, dataset, dataPath, limit, data, imageHeight, imageWidth, channels, validationFraction, testFraction, splitSeed, verifyChecksums, skipBadFiles, features, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augmentation, labelSmoothing, weightDecay, keepCheckpoints, fineTune, fineTuneBatchNorm, precision, savedModelTrust);
+    return Objects.hash(recipe, dataset, dataPath, limit, data, imageHeight, imageWidth, channels, validationFraction, testFraction, splitSeed, verifyChecksums, skipBadFiles, features, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augmentation, labelSmoothing, testTimeAugmentation, weightDecay, keepCheckpoints, fineTune, fineTuneBatchNorm, precision, savedModelTrust);
   }
 
   @Override
@@ -457,6 +466,7 @@ public final class TrainConfig {
         + ", seed=" + seed
         + ", augmentation=" + augmentation.cliName()
         + ", labelSmoothing=" + labelSmoothing
+        + ", testTimeAugmentation=" + testTimeAugmentation.cliName()
         + ", weightDecay=" + weightDecay
         + ", keepCheckpoints=" + keepCheckpoints
         + ", fineTune=" + fineTune
@@ -469,7 +479,7 @@ public final class TrainConfig {
   /**
    * Builds a {@link TrainConfig}. Defaults: backbone vgg5, progressive head of width 64 and depth 4,
    * dropout 0.2, no batch norm, Adam at 0.001 (momentum 0.9 for SGD), batches of 64, 10 epochs, a
-   * constant rate, seed 1, no augmentation, 3 checkpoints kept, no fine-tuning, float32; data splits: 10 %
+   * constant rate, seed 1, no augmentation (in training or at test time), 3 checkpoints kept, no fine-tuning, float32; data splits: 10 %
    * validation, 20 % test (where the data has none), seeded by the run's seed; registry checksums verified. A
    * registry dataset or a user's own data is required.
    */
@@ -505,6 +515,7 @@ public final class TrainConfig {
     private long seed = 1;
     private AugmentPolicy augmentation = AugmentPolicy.NONE;
     private double labelSmoothing;
+    private TestTimeAugmentation testTimeAugmentation = TestTimeAugmentation.NONE;
     private double weightDecay;
     private int keepCheckpoints = 3;
     private boolean fineTune = false;
@@ -692,6 +703,12 @@ public final class TrainConfig {
     /** Label smoothing of the minimized cross-entropy, in [0, 1); 0: none. */
     public Builder labelSmoothing(double value) {
       this.labelSmoothing = value;
+      return this;
+    }
+
+    /** The views validation and test accuracy are read from (null: none, the images alone). */
+    public Builder testTimeAugmentation(TestTimeAugmentation value) {
+      this.testTimeAugmentation = value == null ? TestTimeAugmentation.NONE : value;
       return this;
     }
 

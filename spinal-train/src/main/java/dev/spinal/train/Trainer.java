@@ -59,6 +59,7 @@ public final class Trainer {
   private final long seed;
   private final Precision precision;
   private final double labelSmoothing;
+  private final TestTimeAugmentation testTimeAugmentation;
   private final List<Augmentation> augmentation;
   private final List<Callback> callbacks;
   private final ConfigProto sessionConfig;
@@ -76,6 +77,7 @@ public final class Trainer {
     this.seed = b.seed;
     this.precision = b.precision;
     this.labelSmoothing = b.labelSmoothing;
+    this.testTimeAugmentation = b.testTimeAugmentation;
     this.augmentation = ImmutableList.copyOf(b.augmentation);
     this.callbacks = ImmutableList.copyOf(b.callbacks);
     this.sessionConfig = b.sessionConfig;
@@ -100,6 +102,7 @@ public final class Trainer {
     b.seed = seed;
     b.precision = precision;
     b.labelSmoothing = labelSmoothing;
+    b.testTimeAugmentation = testTimeAugmentation;
     b.augmentation = new ArrayList<>(augmentation);
     b.callbacks = new ArrayList<>(callbacks);
     b.sessionConfig = sessionConfig;
@@ -141,10 +144,18 @@ public final class Trainer {
     if (precision != Precision.FP32) {
       log.info("precision: {} mixed precision in the training steps; evaluation and export in float32", precision);
     }
+    if (testTimeAugmentation != TestTimeAugmentation.NONE) {
+      log.info("test-time augmentation: {} (validation and test accuracy from the mean probabilities of each image's"
+          + " views)", testTimeAugmentation.cliName());
+    }
     if (!model.backbone().frozen()) {
       return loop(model, model, ImageBatches.augmented(train, augmentation), ImageBatches.of(validation),
           test == null ? null : ImageBatches.of(test), train.classNames(), false, started);
     }
+    checkArgument(testTimeAugmentation == TestTimeAugmentation.NONE, "test-time augmentation does not combine with"
+        + " a frozen backbone (%s): its features are computed once per image, not per view. Evaluate the exported"
+        + " model with it instead (spinal eval --tta), or make the backbone trainable (fine-tune).",
+        model.backbone().name());
     checkArgument(augmentation.isEmpty(), "augmentation does not combine with a frozen backbone (%s): its"
         + " features are computed once per image and cached, so every epoch sees the same un-augmented images."
         + " Drop the augmentation, or make the backbone trainable (fine-tune).", model.backbone().name());
@@ -188,6 +199,8 @@ public final class Trainer {
     checkArgument(model.backbone().frozen(), "features train a head on a frozen backbone, but the model's %s is"
         + " trained with its head; load the backbone frozen (a SavedModel backbone without fine-tuning)",
         model.backbone().name());
+    checkArgument(testTimeAugmentation == TestTimeAugmentation.NONE, "test-time augmentation does not combine with"
+        + " features computed before (%s): they are the features of the images alone", features.source());
     checkArgument(augmentation.isEmpty(), "augmentation does not combine with features computed before (%s):"
         + " they are the features of the un-augmented images", features.source());
     checkArgument(model.imageShape().equals(features.imageShape()), "the model reads images of %s but the"
@@ -450,9 +463,16 @@ public final class Trainer {
     try (BatchSource.Batches batches = split.inOrder(evalBatchSize)) {
       while (batches.hasNext()) {
         try (Batch batch = batches.next()) {
-          TrainingGraph.StepResult r = graph.evaluate(batch.images(), batch.labels());
-          lossSum += r.loss() * batch.size();
-          correct += r.correct();
+          if (testTimeAugmentation == TestTimeAugmentation.NONE) {
+            TrainingGraph.StepResult r = graph.evaluate(batch.images(), batch.labels());
+            lossSum += r.loss() * batch.size();
+            correct += r.correct();
+          } else {
+            TestTimeAugmentation.Score s = testTimeAugmentation.score(batch.images(), batch.labels(),
+                graph::probabilities);
+            lossSum += s.lossSum();
+            correct += s.correct();
+          }
           seen += batch.size();
         }
       }
@@ -499,6 +519,11 @@ public final class Trainer {
     return labelSmoothing;
   }
 
+  /** The views whose mean probabilities validation and test accuracy are read from ({@code NONE}: the images). */
+  public TestTimeAugmentation testTimeAugmentation() {
+    return testTimeAugmentation;
+  }
+
   public List<Callback> callbacks() {
     return callbacks;
   }
@@ -510,7 +535,7 @@ public final class Trainer {
 
   /**
    * Builds a {@link Trainer}. Defaults: SGD with momentum 0.9 at 0.01, a constant rate, 1 epoch,
-   * batches of 64, seed 1, float32, no augmentation, no callbacks, TF's default session, evaluation
+   * batches of 64, seed 1, float32, no augmentation (in training or at test time), no callbacks, TF's default session, evaluation
    * batches of 500, no gradient logging.
    */
   public static final class Builder {
@@ -522,6 +547,7 @@ public final class Trainer {
     private long seed = 1;
     private Precision precision = Precision.FP32;
     private double labelSmoothing;
+    private TestTimeAugmentation testTimeAugmentation = TestTimeAugmentation.NONE;
     private List<Augmentation> augmentation = new ArrayList<>();
     private List<Callback> callbacks = new ArrayList<>();
     private ConfigProto sessionConfig;
@@ -585,6 +611,16 @@ public final class Trainer {
     public Builder labelSmoothing(double epsilon) {
       checkArgument(epsilon >= 0 && epsilon < 1, "Trainer.labelSmoothing must be in [0, 1), got %s", epsilon);
       this.labelSmoothing = epsilon;
+      return this;
+    }
+
+    /**
+     * Reads validation and test accuracy (and so picks the best epoch) from the mean probabilities of each image's
+     * views, e.g. {@link TestTimeAugmentation#FLIP}: the image and its mirror image. Costs a forward pass per extra
+     * view; the exported model still answers for the image alone. Default {@code NONE}.
+     */
+    public Builder testTimeAugmentation(TestTimeAugmentation value) {
+      this.testTimeAugmentation = checkNotNull(value, "Trainer.testTimeAugmentation");
       return this;
     }
 

@@ -236,6 +236,16 @@ public final class TrainingGraph implements AutoCloseable {
     }
   }
 
+  /** Class probabilities {@code [n, classes]} (row-major) of a batch {@code [n, H, W, C]} in inference mode. */
+  public float[] probabilities(TFloat32 batchImages) {
+    ModelGraph m = inference();
+    try (Result r = m.session().runner().feed(m.images(), batchImages).fetch(m.classifier().probabilities()).run()) {
+      float[] out = new float[(int) r.get(0).shape().size()];
+      r.get(0).asRawTensor().data().asFloats().read(out);
+      return out;
+    }
+  }
+
   /** Predicted classes of a batch in inference mode. */
   public long[] predict(TFloat32 batchImages) {
     ModelGraph m = inference();

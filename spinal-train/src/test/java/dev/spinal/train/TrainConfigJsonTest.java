@@ -11,7 +11,7 @@ class TrainConfigJsonTest {
 
   private static TrainConfig config() {
     return Recipe.FASHION_MNIST_VGG5.config().toBuilder().augmentation(AugmentPolicy.CROP_FLIP_ERASE)
-        .labelSmoothing(0.1).weightDecay(5e-4).build();
+        .labelSmoothing(0.1).weightDecay(5e-4).testTimeAugmentation(TestTimeAugmentation.FLIP).build();
   }
 
   @Test
@@ -21,11 +21,13 @@ class TrainConfigJsonTest {
     assertThat(tree.get("augmentation").asText()).isEqualTo("crop-flip-erase");
     assertThat(tree.get("labelSmoothing").asDouble()).isEqualTo(0.1);
     assertThat(tree.get("weightDecay").asDouble()).isEqualTo(5e-4);
+    assertThat(tree.get("testTimeAugmentation").asText()).isEqualTo("flip");
     TrainConfig back = Checkpoints.JSON.readValue(json, TrainConfig.class);
     assertThat(back).isEqualTo(config());
     assertThat(Runs.trainer(back).build().labelSmoothing()).isEqualTo(0.1);
     assertThat(Runs.trainer(back).build().optimizer().weightDecay()).isEqualTo(5e-4);
     assertThat(Runs.trainer(back).build().augmentation()).hasSize(3);
+    assertThat(Runs.trainer(back).build().testTimeAugmentation()).isEqualTo(TestTimeAugmentation.FLIP);
   }
 
   @Test
@@ -34,11 +36,13 @@ class TrainConfigJsonTest {
     json.remove("augmentation");
     json.remove("labelSmoothing");
     json.remove("weightDecay");
+    json.remove("testTimeAugmentation");
     json.put("augment", true);
     TrainConfig old = Checkpoints.JSON.treeToValue(json, TrainConfig.class);
     assertThat(old.augmentation()).isEqualTo(AugmentPolicy.PAPER);
     assertThat(old.labelSmoothing()).isZero();
     assertThat(old.weightDecay()).isZero();
+    assertThat(old.testTimeAugmentation()).isEqualTo(TestTimeAugmentation.NONE);
     json.put("augment", false);
     assertThat(Checkpoints.JSON.treeToValue(json, TrainConfig.class).augmentation()).isEqualTo(AugmentPolicy.NONE);
   }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.spinal.core.heads.HeadKind;
 import dev.spinal.savedmodel.TemporaryFolders;
 import dev.spinal.train.EpochMetrics;
+import dev.spinal.train.TestTimeAugmentation;
 import dev.spinal.train.TrainConfig;
 import dev.spinal.train.TrainResult;
 import dev.spinal.train.plots.Plots;
@@ -242,7 +243,10 @@ public record AblationReport(
         base.weightDecay() > 0 ? ", weight decay " + num(base.weightDecay()) : "", base.batchSize(),
         base.epochs(), base.maxSteps() > 0 ? " (at most " + base.maxSteps() + " steps)" : "", base.schedule(),
         base.augmentation().cliName(),
-        base.labelSmoothing() > 0 ? ", label smoothing " + num(base.labelSmoothing()) : "", base.precision(), base.limit() > 0 ? ", first " + base.limit()
+        (base.labelSmoothing() > 0 ? ", label smoothing " + num(base.labelSmoothing()) : "")
+        + (base.testTimeAugmentation() != TestTimeAugmentation.NONE
+            ? ", test-time augmentation " + base.testTimeAugmentation().cliName() : ""),
+        base.precision(), base.limit() > 0 ? ", first " + base.limit()
         + " images of each split" : ""));
     md.append("## Test accuracy per head\n\n");
     md.append("| head | width | test accuracy, mean ± sd | seeds | min .. max | difference to ").append(reference)
