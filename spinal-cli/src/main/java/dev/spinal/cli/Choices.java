@@ -9,6 +9,7 @@ import dev.spinal.train.Precision;
 import dev.spinal.train.Recipe;
 import dev.spinal.train.Schedule;
 import dev.spinal.train.TestTimeAugmentation;
+import dev.spinal.train.TimeBudget;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -163,6 +164,13 @@ final class Choices {
         throw new IllegalArgumentException("'" + text + "' is not step:STEP:GAMMA with an integer STEP and a"
             + " number GAMMA (" + e.getMessage() + ")");
       }
+    }
+  }
+
+  /** {@code --time-budget}: {@link TimeBudget#parse}'s forms; completion offers common budgets. */
+  static final class DurationText extends Names {
+    DurationText() {
+      super(List.of("15m", "30m", "1h"), TimeBudget::parse);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.spinal.cli;
 
 import dev.spinal.train.Devices;
 import dev.spinal.train.RecipeOverrides;
+import dev.spinal.train.TimeBudget;
 import dev.spinal.train.TrainConfig;
 import dev.spinal.train.TrainResult;
 import dev.spinal.train.Runs;
@@ -45,6 +46,14 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--no-progress", description = "No progress bar (the line per epoch stays).") boolean noProgress;
 
+  @Option(names = "--time-budget", paramLabel = "DURATION", converter = Choices.DurationText.class,
+      completionCandidates = Choices.DurationText.class, description = "Size the run to this wall-clock time on"
+      + " this machine (e.g. 15m, 1h, 1h30m): a few training steps and an evaluation are timed first, and the run"
+      + " trains the steps that fit with their evaluations; a cosine schedule decays over exactly them. The plan"
+      + " replaces --epochs and --max-steps (give neither) and is written to the run's config.json and"
+      + " time-budget.json; loading the data and an export come on top.")
+  String timeBudget;
+
   @picocli.CommandLine.ParentCommand SpinalCli parent;
 
   @Spec CommandSpec spec;
@@ -57,6 +66,15 @@ final class TrainCommand implements Callable<Integer> {
     if (resume != null && (settings.data != null || settings.features != null)) {
       throw new IllegalArgumentException("--resume continues a run on the data it was configured with: drop "
           + (settings.data != null ? "--data" : "--features"));
+    }
+    if (timeBudget != null) {
+      if (resume != null) {
+        throw new IllegalArgumentException("--resume continues a run as it was planned: drop --time-budget");
+      }
+      if (settings.epochs != null || settings.maxSteps != null) {
+        throw new IllegalArgumentException("--time-budget decides the epochs and steps that fit: drop "
+            + (settings.epochs != null ? "--epochs" : "--max-steps"));
+      }
     }
     if (resume != null) {
       if (out != null || settings.recipe != null || settings.dataset != null) {
@@ -73,7 +91,8 @@ final class TrainCommand implements Callable<Integer> {
     }
     TrainConfig config = config();
     Runs.Options options = Runs.Options.of(out).withExport(export).withProgress(!noProgress)
-        .withSessionConfig(sessionConfig).withGradientLogging(gradients.gradientLogging());
+        .withSessionConfig(sessionConfig).withGradientLogging(gradients.gradientLogging())
+        .withTimeBudget(timeBudget == null ? null : TimeBudget.parse(timeBudget));
     Runs.check(config); // a run that cannot start fails with its one error line, before any notice
     RecipeOverrides.of(config).ifPresent(this::announce);
     Runs.start(config, options);

@@ -116,6 +116,27 @@ class UsageErrorsTest {
   }
 
   @Test
+  void aTimeBudgetReplacesEpochsAndStepsAndIsNotForResume() {
+    CliTest.Run epochs = CliTest.run("train", "--recipe", "fashion-mnist-vgg5", "--time-budget", "15m", "--epochs",
+        "3", "--out", "/tmp/never");
+    assertThat(epochs.exit()).isEqualTo(1);
+    assertThat(epochs.err()).startsWith("spinal: error: --time-budget decides the epochs and steps that fit: drop"
+        + " --epochs");
+    CliTest.Run steps = CliTest.run("train", "--recipe", "fashion-mnist-vgg5", "--time-budget", "1h", "--max-steps",
+        "100", "--out", "/tmp/never");
+    assertThat(steps.err()).startsWith("spinal: error: --time-budget decides the epochs and steps that fit: drop"
+        + " --max-steps");
+    CliTest.Run resume = CliTest.run("train", "--resume", "/tmp/never", "--time-budget", "15m");
+    assertThat(resume.err()).startsWith("spinal: error: --resume continues a run as it was planned: drop"
+        + " --time-budget");
+    CliTest.Run bad = CliTest.run("train", "--recipe", "fashion-mnist-vgg5", "--time-budget", "15min", "--out",
+        "/tmp/never");
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).startsWith("spinal: error: Invalid value for option '--time-budget'")
+        .contains("cannot read the duration '15min'; expected e.g. 90s, 15m, 1h or 1h30m");
+  }
+
+  @Test
   void labelSmoothingOutOfRangeNamesTheFlag() {
     CliTest.Run r = CliTest.run("train", "--recipe", "fashion-mnist-vgg5", "--label-smoothing", "1.5", "--out",
         "/tmp/never");

@@ -1,5 +1,7 @@
 package dev.spinal.train;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spinal.core.backbones.Backbone;
@@ -37,6 +39,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,46 +68,46 @@ public final class Runs {
   /** How a run is executed (not part of the run's identity, not saved). */
   public record Options(Path runDir, Path exportBase, boolean progress, ConfigProto sessionConfig,
       PrintStream log, int evalBatchSize, int stopAfterEpochs, GradientLogging gradientLogging,
-      List<Callback> callbacks) {
+      List<Callback> callbacks, Duration timeBudget) {
     public Options {
       callbacks = List.copyOf(callbacks);
     }
 
     /** Defaults: progress bar on, default session, epoch lines to stderr, eval batches of 500, no gradient logging. */
     public static Options of(Path runDir) {
-      return new Options(runDir, null, true, null, System.err, 500, 0, GradientLogging.OFF, List.of());
+      return new Options(runDir, null, true, null, System.err, 500, 0, GradientLogging.OFF, List.of(), null);
     }
 
     public Options withExport(Path base) {
       return new Options(runDir, base, progress, sessionConfig, log, evalBatchSize, stopAfterEpochs, gradientLogging,
-          callbacks);
+          callbacks, timeBudget);
     }
 
     public Options withProgress(boolean on) {
       return new Options(runDir, exportBase, on, sessionConfig, log, evalBatchSize, stopAfterEpochs, gradientLogging,
-          callbacks);
+          callbacks, timeBudget);
     }
 
     public Options withSessionConfig(ConfigProto config) {
       return new Options(runDir, exportBase, progress, config, log, evalBatchSize, stopAfterEpochs, gradientLogging,
-          callbacks);
+          callbacks, timeBudget);
     }
 
     public Options withLog(PrintStream out) {
       return new Options(runDir, exportBase, progress, sessionConfig, out, evalBatchSize, stopAfterEpochs,
-          gradientLogging, callbacks);
+          gradientLogging, callbacks, timeBudget);
     }
 
     /** Stop (as Ctrl-C would) after this many epochs of this invocation; 0 = never. */
     public Options stoppingAfter(int epochs) {
       return new Options(runDir, exportBase, progress, sessionConfig, log, evalBatchSize, epochs, gradientLogging,
-          callbacks);
+          callbacks, timeBudget);
     }
 
     /** Per-layer gradient norms (and histograms) to the run's {@code tensorboard/} as {@code value} says. */
     public Options withGradientLogging(GradientLogging value) {
       return new Options(runDir, exportBase, progress, sessionConfig, log, evalBatchSize, stopAfterEpochs,
-          java.util.Objects.requireNonNull(value, "gradientLogging"), callbacks);
+          java.util.Objects.requireNonNull(value, "gradientLogging"), callbacks, timeBudget);
     }
 
     /** Adds callbacks after the run folder's own (they run before result.json is written). */
@@ -112,13 +115,22 @@ public final class Runs {
       List<Callback> all = new java.util.ArrayList<>(callbacks);
       all.addAll(List.of(more));
       return new Options(runDir, exportBase, progress, sessionConfig, log, evalBatchSize, stopAfterEpochs,
-          gradientLogging, all);
+          gradientLogging, all, timeBudget);
+    }
+
+    /**
+     * Sizes a new run to {@code budget} on this machine ({@link TimeBudget}): the run's epochs and step budget become
+     * the plan's, in its {@code config.json}; null: the config's own.
+     */
+    public Options withTimeBudget(Duration budget) {
+      return new Options(runDir, exportBase, progress, sessionConfig, log, evalBatchSize, stopAfterEpochs,
+          gradientLogging, callbacks, budget);
     }
 
     /** The same options for another run folder (e.g. each run of an ablation). */
     public Options inFolder(Path folder) {
       return new Options(folder, exportBase, progress, sessionConfig, log, evalBatchSize, stopAfterEpochs,
-          gradientLogging, callbacks);
+          gradientLogging, callbacks, timeBudget);
     }
   }
 
@@ -145,8 +157,7 @@ public final class Runs {
     checkNoRunIn(options.runDir());
     // data first: a source that fails to load leaves no config.json that would pass for a run to resume
     DatasetSplits data = loadData(config);
-    writeConfig(config, options.runDir());
-    return run(config, options, data, null);
+    return startPlanned(config, options, data);
   }
 
   /**
@@ -156,8 +167,43 @@ public final class Runs {
    */
   public static TrainResult start(TrainConfig config, Options options, DatasetSplits data) {
     check(config);
+    return startPlanned(config, options, data);
+  }
+
+  /** Plans the run when the options give a time budget, writes its config.json, and runs it. */
+  private static TrainResult startPlanned(TrainConfig config, Options options, DatasetSplits data) {
+    TimeBudget.Plan plan = null;
+    if (options.timeBudget() != null) {
+      Trainer trainer = trainer(config).sessionConfig(options.sessionConfig()).evalBatchSize(options.evalBatchSize())
+          .build();
+      long evaluated = data.validation().size() + (data.test() == null ? 0 : data.test().size());
+      plan = TimeBudget.plan(options.timeBudget(), model(config, data.train()), trainer, data.train(), evaluated);
+      log.info(plan.describe());
+      // the plan becomes the run's own settings: config.json holds them, so --resume continues the same run
+      config = config.toBuilder().epochs(plan.epochs()).maxSteps(plan.steps()).build();
+    }
     writeConfig(config, options.runDir());
+    if (plan != null) {
+      writeJson(options.runDir().resolve(TIME_BUDGET_FILE), planJson(plan));
+    }
     return run(config, options, data, null);
+  }
+
+  /** The run folder's record of a time budget's plan (see {@link Options#withTimeBudget}). */
+  public static final String TIME_BUDGET_FILE = "time-budget.json";
+
+  private static Map<String, Object> planJson(TimeBudget.Plan plan) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("budget", TimeBudget.format(plan.budget()));
+    json.put("budget_seconds", plan.budget().toSeconds());
+    json.put("steps", plan.steps());
+    json.put("epochs", plan.epochs());
+    json.put("batches_per_epoch", plan.batchesPerEpoch());
+    json.put("seconds_per_step", plan.secondsPerStep());
+    json.put("seconds_per_evaluation", plan.secondsPerEvaluation());
+    json.put("setup_seconds", plan.setupSeconds());
+    json.put("planned_seconds", plan.plannedSeconds());
+    return json;
   }
 
   /**
@@ -168,6 +214,8 @@ public final class Runs {
    * export of a checkpoint needs.
    */
   public static TrainResult start(TrainConfig config, Options options, FeatureSplits features) {
+    checkArgument(options.timeBudget() == null, "a time budget plans runs that train their backbone; a run on"
+        + " features trains a head on features computed before: give the number of epochs instead");
     checkFeaturesRun(config);
     check(config);
     checkNoRunIn(options.runDir());

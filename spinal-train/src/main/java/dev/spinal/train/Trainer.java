@@ -463,21 +463,23 @@ public final class Trainer {
     try (BatchSource.Batches batches = split.inOrder(evalBatchSize)) {
       while (batches.hasNext()) {
         try (Batch batch = batches.next()) {
-          if (testTimeAugmentation == TestTimeAugmentation.NONE) {
-            TrainingGraph.StepResult r = graph.evaluate(batch.images(), batch.labels());
-            lossSum += r.loss() * batch.size();
-            correct += r.correct();
-          } else {
-            TestTimeAugmentation.Score s = testTimeAugmentation.score(batch.images(), batch.labels(),
-                graph::probabilities);
-            lossSum += s.lossSum();
-            correct += s.correct();
-          }
+          TestTimeAugmentation.Score s = scoreBatch(graph, batch, testTimeAugmentation);
+          lossSum += s.lossSum();
+          correct += s.correct();
           seen += batch.size();
         }
       }
     }
     return new Evaluation(lossSum / seen, (double) correct / seen, seen);
+  }
+
+  /** One evaluation batch in inference mode: the images alone (the graph's own loss), or with {@code tta}'s views. */
+  static TestTimeAugmentation.Score scoreBatch(TrainingGraph graph, Batch batch, TestTimeAugmentation tta) {
+    if (tta == TestTimeAugmentation.NONE) {
+      TrainingGraph.StepResult r = graph.evaluate(batch.images(), batch.labels());
+      return new TestTimeAugmentation.Score(r.correct(), r.loss() * batch.size());
+    }
+    return tta.score(batch.images(), batch.labels(), graph::probabilities);
   }
 
   public Optimizer optimizer() {
@@ -526,6 +528,16 @@ public final class Trainer {
 
   public List<Callback> callbacks() {
     return callbacks;
+  }
+
+  /** The TensorFlow session options of the training and evaluation sessions (null: TF's defaults). */
+  public ConfigProto sessionConfig() {
+    return sessionConfig;
+  }
+
+  /** Images per evaluation batch. */
+  public int evalBatchSize() {
+    return evalBatchSize;
   }
 
   /** How often the training steps' weight gradients are measured for the callbacks. */

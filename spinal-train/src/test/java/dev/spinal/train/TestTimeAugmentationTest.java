@@ -166,7 +166,7 @@ class TestTimeAugmentationTest {
   }
 
   /** The pixels as features, declared frozen: the trainer then caches features instead of feeding images. */
-  private record FrozenPixels(FlattenBackbone pixels) implements Backbone {
+  record FrozenPixels(FlattenBackbone pixels) implements Backbone {
     @Override
     public Shape imageShape() {
       return pixels.imageShape();
