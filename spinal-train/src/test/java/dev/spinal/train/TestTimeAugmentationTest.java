@@ -4,11 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.spinal.core.GraphContext;
-import dev.spinal.core.backbones.Backbone;
-import dev.spinal.core.backbones.FlattenBackbone;
-import dev.spinal.core.heads.HeadKind;
-import dev.spinal.core.heads.HeadSpec;
 import dev.spinal.core.model.Model;
 import dev.spinal.datasets.Augmentations;
 import dev.spinal.datasets.Batch;
@@ -23,11 +18,9 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.family.TFloating;
 
 /** Test-time augmentation: the mirrored view, the scoring of the mean probabilities, and both places that use it. */
 class TestTimeAugmentationTest {
@@ -82,16 +75,6 @@ class TestTimeAugmentationTest {
     }
   }
 
-  private static Model model() {
-    FlattenBackbone backbone = new FlattenBackbone(28, 28, 1);
-    return Model.builder()
-        .backbone(backbone)
-        .head(HeadKind.PROGRESSIVE.create(HeadSpec.builder().inputSize(backbone.featureSize()).width(16).depth(2)
-            .classes(10).dropout(0).batchNorm(false).build()))
-        .normalization(new float[] {0.2860f}, new float[] {0.3530f})
-        .build();
-  }
-
   private static Trainer.Builder trainer(TestTimeAugmentation tta) {
     return Trainer.builder().optimizer(Optimizer.adam(0.002)).epochs(2).batchSize(50).seed(5)
         .testTimeAugmentation(tta);
@@ -106,8 +89,8 @@ class TestTimeAugmentationTest {
     DatasetSplits data = Runs.loadData("fashion-mnist", null, 1500, 5);
     Checkpointing checkpoints = new Checkpointing(dir.resolve("run"), 2);
     TrainResult flip = trainer(TestTimeAugmentation.FLIP)
-        .callbacks(checkpoints, new ExportBest(checkpoints, dir.resolve("export"))).build().fit(model(), data);
-    TrainResult plain = trainer(TestTimeAugmentation.NONE).build().fit(model(), data);
+        .callbacks(checkpoints, new ExportBest(checkpoints, dir.resolve("export"))).build().fit(TestModels.pixelsProgressive(), data);
+    TrainResult plain = trainer(TestTimeAugmentation.NONE).build().fit(TestModels.pixelsProgressive(), data);
 
     for (int e = 0; e < 2; e++) {
       EpochMetrics f = flip.history().get(e);
@@ -154,52 +137,9 @@ class TestTimeAugmentationTest {
   @Test
   void aFrozenBackboneRefusesIt() {
     DatasetSplits data = Runs.loadData("fashion-mnist", null, 300, 5);
-    FlattenBackbone pixels = new FlattenBackbone(28, 28, 1);
-    Model frozen = Model.builder()
-        .backbone(new FrozenPixels(pixels))
-        .head(HeadKind.DENSE.create(HeadSpec.builder().inputSize(pixels.featureSize()).width(8).depth(1).classes(10)
-            .build()))
-        .build();
+    Model frozen = TestModels.frozenPixelsDense();
     assertThatThrownBy(() -> trainer(TestTimeAugmentation.FLIP).build().fit(frozen, data))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("test-time augmentation does not combine with a frozen backbone (frozen pixels)");
-  }
-
-  /** The pixels as features, declared frozen: the trainer then caches features instead of feeding images. */
-  record FrozenPixels(FlattenBackbone pixels) implements Backbone {
-    @Override
-    public Shape imageShape() {
-      return pixels.imageShape();
-    }
-
-    @Override
-    public long featureSize() {
-      return pixels.featureSize();
-    }
-
-    @Override
-    public boolean frozen() {
-      return true;
-    }
-
-    @Override
-    public <T extends TFloating> Operand<T> build(GraphContext ctx, Operand<T> images) {
-      return pixels.build(ctx, images);
-    }
-
-    @Override
-    public long parameterCount() {
-      return 0;
-    }
-
-    @Override
-    public long flopsPerExample() {
-      return 0;
-    }
-
-    @Override
-    public String name() {
-      return "frozen pixels";
-    }
   }
 }

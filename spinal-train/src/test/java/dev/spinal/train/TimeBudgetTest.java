@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.spinal.core.backbones.FlattenBackbone;
-import dev.spinal.core.heads.HeadKind;
-import dev.spinal.core.heads.HeadSpec;
 import dev.spinal.core.model.Model;
 import dev.spinal.datasets.DatasetSplits;
 import java.nio.file.Files;
@@ -19,16 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Sizing a run to a wall-clock budget: the plan's arithmetic, its errors, and a planned run's files. */
 class TimeBudgetTest {
-
-  private static Model model() {
-    FlattenBackbone backbone = new FlattenBackbone(28, 28, 1);
-    return Model.builder()
-        .backbone(backbone)
-        .head(HeadKind.PROGRESSIVE.create(HeadSpec.builder().inputSize(backbone.featureSize()).width(16).depth(2)
-            .classes(10).dropout(0).batchNorm(false).build()))
-        .normalization(new float[] {0.2860f}, new float[] {0.3530f})
-        .build();
-  }
 
   @Test
   void durationsReadAndPrintAsTheFlagWritesThem() {
@@ -51,7 +38,7 @@ class TimeBudgetTest {
     Trainer trainer = Trainer.builder().optimizer(Optimizer.adam(0.001)).batchSize(50).seed(3).build();
     long evaluated = data.validation().size() + data.test().size();
     Duration budget = Duration.ofSeconds(40);
-    TimeBudget.Plan plan = TimeBudget.plan(budget, model(), trainer, data.train(), evaluated);
+    TimeBudget.Plan plan = TimeBudget.plan(budget, TestModels.pixelsProgressive(), trainer, data.train(), evaluated);
 
     assertThat(plan.batchesPerEpoch()).isEqualTo(900 / 50);
     assertThat(plan.secondsPerStep()).isPositive();
@@ -71,11 +58,10 @@ class TimeBudgetTest {
   void aBudgetTooShortOrAFrozenBackboneIsRefused() {
     DatasetSplits data = Runs.loadData("fashion-mnist", null, 300, 3);
     Trainer trainer = Trainer.builder().batchSize(50).build();
-    assertThatThrownBy(() -> TimeBudget.plan(Duration.ofMillis(1), model(), trainer, data.train(), 100))
+    assertThatThrownBy(() -> TimeBudget.plan(Duration.ofMillis(1), TestModels.pixelsProgressive(), trainer, data.train(), 100))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("a time budget of 0s is too short on this machine: one training step takes ");
-    Model frozen = Model.builder().backbone(new TestTimeAugmentationTest.FrozenPixels(new FlattenBackbone(28, 28, 1)))
-        .head(HeadKind.DENSE.create(HeadSpec.builder().inputSize(784).width(8).depth(1).classes(10).build())).build();
+    Model frozen = TestModels.frozenPixelsDense();
     assertThatThrownBy(() -> TimeBudget.plan(Duration.ofMinutes(1), frozen, trainer, data.train(), 100))
         .hasMessageStartingWith("a time budget plans runs that train their backbone, but frozen pixels is frozen");
   }
