@@ -10,8 +10,8 @@ import org.tensorflow.proto.RewriterConfig;
  * precision (Grappler casts convolutions and matrix products to bfloat16, keeps weights, batch-norm
  * statistics, the loss and the optimizer in float32) for the training graph only: evaluation and
  * exported models stay float32. Faster only where bfloat16 runs at full width: measured 2.97x on an Intel Xeon with
- * AMX, 1.5-1.6x on an AMD Zen 5 with AVX512_BF16, but 0.72x on an Intel Xeon with AVX512_BF16 and no AMX (VGG-5
- * training steps, batch 64); accuracy and speed in BENCHMARKS.md.
+ * AMX, 1.5-1.6x on an AMD Zen 5 and 1.55x on an AMD Zen 4 with AVX512_BF16, but 0.72x on an Intel Xeon with
+ * AVX512_BF16 and no AMX (VGG-5 training steps, batch 64); accuracy and speed in BENCHMARKS.md.
  */
 public enum Precision {
   FP32,
