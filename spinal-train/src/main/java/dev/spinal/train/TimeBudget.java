@@ -175,7 +175,8 @@ public final class TimeBudget {
     Matcher m = Pattern.compile("(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?")
         .matcher(text.trim().toLowerCase(Locale.ROOT));
     if (text.isBlank() || !m.matches()) {
-      throw new IllegalArgumentException("cannot read the duration '" + text + "'; expected e.g. 90s, 15m, 1h or 1h30m");
+      throw new IllegalArgumentException("cannot read the duration '" + text
+          + "'; expected e.g. 90s, 15m, 1h or 1h30m");
     }
     Duration d = Duration.ZERO;
     if (m.group(1) != null) {

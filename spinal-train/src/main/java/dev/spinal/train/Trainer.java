@@ -547,8 +547,8 @@ public final class Trainer {
 
   /**
    * Builds a {@link Trainer}. Defaults: SGD with momentum 0.9 at 0.01, a constant rate, 1 epoch,
-   * batches of 64, seed 1, float32, no augmentation (in training or at test time), no callbacks, TF's default session, evaluation
-   * batches of 500, no gradient logging.
+   * batches of 64, seed 1, float32, no augmentation (in training or at test time), no callbacks, TF's
+   * default session, evaluation batches of 500, no gradient logging.
    */
   public static final class Builder {
     private Optimizer optimizer = Optimizer.sgd(0.01, 0.9);

@@ -89,7 +89,8 @@ class TestTimeAugmentationTest {
     DatasetSplits data = Runs.loadData("fashion-mnist", null, 1500, 5);
     Checkpointing checkpoints = new Checkpointing(dir.resolve("run"), 2);
     TrainResult flip = trainer(TestTimeAugmentation.FLIP)
-        .callbacks(checkpoints, new ExportBest(checkpoints, dir.resolve("export"))).build().fit(TestModels.pixelsProgressive(), data);
+        .callbacks(checkpoints, new ExportBest(checkpoints, dir.resolve("export"))).build()
+        .fit(TestModels.pixelsProgressive(), data);
     TrainResult plain = trainer(TestTimeAugmentation.NONE).build().fit(TestModels.pixelsProgressive(), data);
 
     for (int e = 0; e < 2; e++) {

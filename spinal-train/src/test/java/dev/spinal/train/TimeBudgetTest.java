@@ -58,7 +58,8 @@ class TimeBudgetTest {
   void aBudgetTooShortOrAFrozenBackboneIsRefused() {
     DatasetSplits data = Runs.loadData("fashion-mnist", null, 300, 3);
     Trainer trainer = Trainer.builder().batchSize(50).build();
-    assertThatThrownBy(() -> TimeBudget.plan(Duration.ofMillis(1), TestModels.pixelsProgressive(), trainer, data.train(), 100))
+    assertThatThrownBy(() -> TimeBudget.plan(Duration.ofMillis(1), TestModels.pixelsProgressive(), trainer,
+        data.train(), 100))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("a time budget of 0s is too short on this machine: one training step takes ");
     Model frozen = TestModels.frozenPixelsDense();
