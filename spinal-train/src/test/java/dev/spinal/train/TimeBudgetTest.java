@@ -54,6 +54,20 @@ class TimeBudgetTest {
     assertThat(plan.describe()).startsWith("time budget 40s: ").contains(plan.steps() + " steps");
   }
 
+  /** A few seconds of steps are not the next hour's speed: the steps are timed for 1 % of the budget at least. */
+  @Test
+  void theStepsAreTimedForAHundredthOfTheBudgetOverAsManyEpochsAsThatTakes() {
+    DatasetSplits data = Runs.loadData("fashion-mnist", null, 300, 3);
+    Trainer trainer = Trainer.builder().optimizer(Optimizer.adam(0.001)).batchSize(50).seed(3).build();
+    TimeBudget.Plan plan = TimeBudget.plan(Duration.ofMinutes(5), TestModels.pixelsProgressive(), trainer,
+        data.train(), 0);
+
+    // 270 training images are 5 batches an epoch, far fewer than 3 seconds of this model's steps
+    assertThat(plan.batchesPerEpoch()).isEqualTo(5);
+    assertThat(plan.setupSeconds()).isGreaterThanOrEqualTo(300 * TimeBudget.TIMING_PERCENT / 100);
+    assertThat(plan.steps()).isPositive();
+  }
+
   @Test
   void aBudgetTooShortOrAFrozenBackboneIsRefused() {
     DatasetSplits data = Runs.loadData("fashion-mnist", null, 300, 3);
