@@ -4,6 +4,7 @@ import dev.spinal.train.Checkpoints;
 import dev.spinal.train.RunState;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +29,18 @@ class InterruptTest {
     return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
+  /** The {@code seconds} of metrics.jsonl's first line, once that line is written. */
+  static double firstEpochSeconds(Path metrics, long deadline) throws Exception {
+    while (System.nanoTime() < deadline) {
+      List<String> lines = Files.readAllLines(metrics);
+      if (!lines.isEmpty() && lines.get(0).endsWith("}")) {
+        return new ObjectMapper().readTree(lines.get(0)).get("seconds").asDouble();
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no complete line in " + metrics);
+  }
+
   @Test
   void signalFinishesTheStepCheckpointsAndResumeCompletesTheEpoch(@TempDir Path dir) throws Exception {
     Path run = dir.resolve("run");
@@ -40,7 +53,10 @@ class InterruptTest {
       Thread.sleep(100);
     }
     assertThat(p.isAlive()).as("still training; log:%n%s", Files.readString(log)).isTrue();
-    Thread.sleep(1500);
+    // a third of the way into epoch 2 however busy the machine is: epoch 1's own time says how long that is (a
+    // fixed 1.5 s landed before epoch 2's first step on a machine running other jobs)
+    double epochSeconds = firstEpochSeconds(run.resolve("metrics.jsonl"), deadline);
+    Thread.sleep(Math.max(1500, (long) (epochSeconds * 1000 / 3)));
     assertThat(p.isAlive()).as("epoch 2 still running; log:%n%s", Files.readString(log)).isTrue();
     p.destroy(); // SIGTERM
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -55,7 +71,7 @@ class InterruptTest {
     assertThat(dir.resolve("run/checkpoints").toFile().list()).noneMatch(name -> name.startsWith(".tmp"));
 
     Process resumed = spinal(dir.resolve("resume.txt"), "train", "--resume", run.toString(), "--no-progress");
-    assertThat(resumed.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(resumed.waitFor(300, TimeUnit.SECONDS)).isTrue();
     assertThat(resumed.exitValue()).as(Files.readString(dir.resolve("resume.txt"))).isZero();
     assertThat(Files.readAllLines(run.resolve("metrics.jsonl"))).hasSize(2);
   }
