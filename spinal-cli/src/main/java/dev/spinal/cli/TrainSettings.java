@@ -114,9 +114,8 @@ final class TrainSettings {
 
   @Option(names = "--precision", paramLabel = "PRECISION", converter = Choices.PrecisionName.class,
       completionCandidates = Choices.PrecisionName.class, description = "fp32 or bf16: bfloat16 mixed precision"
-      + " in the training steps (measured 3x faster on an Intel Xeon with AMX, 1.5x on an AMD Zen 5 or Zen 4, 0.7x on an"
-      + " Intel Xeon without AMX: try"
-      + " both on yours; evaluation and the export stay float32;"
+      + " in the training steps (measured 3x faster on an Intel Xeon with AMX, 1.5x on an AMD Zen 5 or Zen 4,"
+      + " 0.7x on an Intel Xeon without AMX: try both on yours; evaluation and the export stay float32;"
       + " accuracy vs fp32 in BENCHMARKS.md). Default: recipe's, else ${bundle:default.precision}.")
   String precision;
 

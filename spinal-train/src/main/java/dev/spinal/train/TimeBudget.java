@@ -34,8 +34,8 @@ public final class TimeBudget {
   static final int TIMED_STEPS = 15;
   /**
    * The part of the budget spent timing steps, at least, in percent: a few seconds of steps on a shared machine
-   * are not the speed of the next hour (measured on a 2-core Zen 4: 15 steps timed 0.178 s per step, then the run
-   * went at 0.203, 14 % slower; the same command planned again timed 0.204).
+   * are not the speed of the next hour (measured on a 2-core Zen 4 shared with other jobs: 15 steps timed 0.178 s
+   * per step, then the run went at 0.203, 14 % slower).
    */
   static final double TIMING_PERCENT = 1;
   /** The part of the budget kept free, in percent. */
