@@ -153,7 +153,7 @@ final class Choices {
   /** {@code --schedule}: {@link Schedule#parse}'s forms; completion offers those without parameters. */
   static final class ScheduleText extends Names {
     ScheduleText() {
-      super(List.of("constant", "plateau-cube", "cosine"), ScheduleText::parse);
+      super(List.of("constant", "plateau-cube", "cosine", "one-cycle"), ScheduleText::parse);
     }
 
     private static Schedule parse(String text) {
@@ -161,8 +161,9 @@ final class Choices {
         return Schedule.parse(text);
       } catch (NumberFormatException e) {
         // Schedule.parse reports only the number Java could not read
-        throw new IllegalArgumentException("'" + text + "' is not step:STEP:GAMMA with an integer STEP and a"
-            + " number GAMMA (" + e.getMessage() + ")");
+        String expected = text.startsWith("one-cycle") ? "one-cycle:WARMUP with a number WARMUP in (0, 1)"
+            : "step:STEP:GAMMA with an integer STEP and a number GAMMA";
+        throw new IllegalArgumentException("'" + text + "' is not " + expected + " (" + e.getMessage() + ")");
       }
     }
   }

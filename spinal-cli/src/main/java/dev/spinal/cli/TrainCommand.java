@@ -49,7 +49,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--time-budget", paramLabel = "DURATION", converter = Choices.DurationText.class,
       completionCandidates = Choices.DurationText.class, description = "Size the run to this wall-clock time on"
       + " this machine (e.g. 15m, 1h, 1h30m): training steps (for 1 %% of the budget) and an evaluation are timed"
-      + " first, and the run trains the steps that fit with their evaluations; a cosine schedule decays over"
+      + " first, and the run trains the steps that fit with their evaluations; a cosine or one-cycle schedule runs over"
       + " exactly them. The plan replaces --epochs and --max-steps (give neither) and is written to the run's"
       + " config.json and time-budget.json; loading the data and an export come on top.")
   String timeBudget;

@@ -67,12 +67,14 @@ final class TrainSettings {
   @Option(names = "--epochs", paramLabel = "N", description = "Epochs to train. Default: recipe's, else ${bundle:default.epochs}.")
   Integer epochs;
   @Option(names = "--max-steps", paramLabel = "N", description = "End training after this many steps in all, even"
-      + " within an epoch (0: no budget); the cosine schedule decays over them."
+      + " within an epoch (0: no budget); the cosine and one-cycle schedules run over them."
       + " Default: recipe's, else ${bundle:default.max-steps}.") Long maxSteps;
   @Option(names = "--schedule", paramLabel = "SCHEDULE", converter = Choices.ScheduleText.class,
       completionCandidates = Choices.ScheduleText.class, description = "Learning rate: constant, plateau-cube"
-      + " (the paper's scripts' rule), step:STEP:GAMMA (times GAMMA every STEP epochs) or cosine (decays to ~0"
-      + " over the run's steps). Default: recipe's, else ${bundle:default.schedule}.")
+      + " (the paper's scripts' rule), step:STEP:GAMMA (times GAMMA every STEP epochs), cosine (decays to ~0"
+      + " over the run's steps) or one-cycle[:WARMUP] (rises from --lr/25 to --lr over the first WARMUP share of"
+      + " the steps, 0.3 if not given, then decays to ~0: PyTorch's OneCycleLR; --lr is the peak)."
+      + " Default: recipe's, else ${bundle:default.schedule}.")
   String schedule;
   @Option(names = "--seed", paramLabel = "N", description = "Seed of initialization, data order, validation split, augmentation"
       + " and schedule. Default: recipe's, else ${bundle:default.seed}.") Long seed;

@@ -82,7 +82,59 @@ public sealed interface Schedule {
     }
   }
 
-  /** Parses {@code constant}, {@code step:STEP:GAMMA}, {@code plateau-cube} or {@code cosine}. */
+  /**
+   * The one-cycle policy (PyTorch's {@code OneCycleLR} with its defaults: {@code div_factor} 25, {@code
+   * final_div_factor} 1e4, cosine annealing), step by step over the run: the rate rises from {@code base / 25} to
+   * {@code base} over the first {@code warmupFraction} of the steps, then falls to {@code base / 250000} by the last.
+   * The base rate is the peak, so it can be set higher than a cosine run's: the warm-up keeps the first steps of an
+   * untrained model small. Unlike PyTorch's default, momentum (Adam's beta1) is not cycled.
+   *
+   * @param warmupFraction the share of the steps spent rising, in (0, 1); PyTorch's {@code pct_start}, 0.3
+   */
+  record OneCycle(double warmupFraction) implements Schedule {
+    /** PyTorch's default share of the steps spent warming up. */
+    public static final double DEFAULT_WARMUP = 0.3;
+    private static final double START_DIVISOR = 25;
+    private static final double FINAL_DIVISOR = 1e4;
+
+    public OneCycle {
+      if (!(warmupFraction > 0 && warmupFraction < 1)) {
+        throw new IllegalArgumentException("one-cycle's warm-up fraction must be in (0, 1), got " + warmupFraction);
+      }
+    }
+
+    public OneCycle() {
+      this(DEFAULT_WARMUP);
+    }
+
+    @Override
+    public double next(int nextEpoch, boolean improved, double baseLr, double currentLr, long seed) {
+      return currentLr; // the steps set it
+    }
+
+    @Override
+    public double atStep(long step, long totalSteps, double baseLr, double epochLr) {
+      double start = baseLr / START_DIVISOR;
+      double end = start / FINAL_DIVISOR;
+      // PyTorch's phase boundaries: the peak is reached at step warmup * total - 1, the floor at the last step
+      double peakStep = warmupFraction * totalSteps - 1;
+      double lastStep = Math.max(peakStep + 1, totalSteps - 1);
+      if (step <= peakStep) {
+        return annealed(start, baseLr, peakStep <= 0 ? 1 : step / peakStep);
+      }
+      return annealed(baseLr, end, Math.min(1.0, (step - peakStep) / (lastStep - peakStep)));
+    }
+
+    /** Cosine from {@code from} (progress 0) to {@code to} (progress 1). */
+    private static double annealed(double from, double to, double progress) {
+      return to + (from - to) / 2 * (1 + Math.cos(Math.PI * progress));
+    }
+  }
+
+  /**
+   * Parses {@code constant}, {@code step:STEP:GAMMA}, {@code plateau-cube}, {@code cosine} or {@code
+   * one-cycle[:WARMUP]}.
+   */
   static Schedule parse(String text) {
     String[] parts = text.split(":");
     switch (parts[0]) {
@@ -95,6 +147,14 @@ public sealed interface Schedule {
           return new Cosine();
         }
         break;
+      case "one-cycle":
+        if (parts.length == 1) {
+          return new OneCycle();
+        }
+        if (parts.length == 2) {
+          return new OneCycle(Double.parseDouble(parts[1]));
+        }
+        break;
       case "step":
         if (parts.length == 3) {
           return new StepLr(Integer.parseInt(parts[1]), Double.parseDouble(parts[2]));
@@ -104,7 +164,8 @@ public sealed interface Schedule {
         break;
     }
     throw new IllegalArgumentException(
-        "unknown schedule '" + text + "'; expected constant, plateau-cube, cosine or step:STEP:GAMMA");
+        "unknown schedule '" + text + "'; expected constant, plateau-cube, cosine, one-cycle, one-cycle:WARMUP"
+            + " (the share of the steps spent warming up, e.g. 0.3) or step:STEP:GAMMA");
   }
 
   /** The text {@link #parse} reads. */
@@ -114,6 +175,9 @@ public sealed interface Schedule {
     }
     if (this instanceof Cosine) {
       return "cosine";
+    }
+    if (this instanceof OneCycle o) {
+      return o.warmupFraction() == OneCycle.DEFAULT_WARMUP ? "one-cycle" : "one-cycle:" + o.warmupFraction();
     }
     return this instanceof RandomCubeOnPlateau ? "plateau-cube" : "constant";
   }

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * them (optimizer, precision, augmentation, test-time augmentation), then gives the steps whose training and
  * per-epoch evaluations fit. The plan is ordinary settings ({@link Trainer.Builder#epochs}, {@link
  * Trainer.Builder#maxSteps}): the run itself stays deterministic, resumes as planned, and a {@link Schedule.Cosine}
- * decays over exactly the planned steps.
+ * or {@link Schedule.OneCycle} runs over exactly the planned steps.
  *
  * <p>What the budget covers: from the start of {@link #plan} to the end of the last evaluation, including the
  * trainer's own graph build. Loading the data before, and an export after, come on top (seconds). A margin of

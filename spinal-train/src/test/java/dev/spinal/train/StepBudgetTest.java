@@ -57,6 +57,33 @@ class StepBudgetTest {
     assertThatThrownBy(() -> Schedule.parse("cosine:5")).hasMessageContaining("cosine");
   }
 
+  /** Rates read from PyTorch 2.15's {@code OneCycleLR} (cycle_momentum=False) stepped through the same runs. */
+  @Test
+  void oneCycleGivesPyTorchsRatesStepByStep() {
+    Schedule byDefault = Schedule.parse("one-cycle");
+    assertThat(byDefault).isEqualTo(new Schedule.OneCycle(0.3));
+    assertThat(byDefault.describe()).isEqualTo("one-cycle");
+    // max_lr 0.01, total_steps 100, pct_start 0.3
+    double[][] torch = {{0, 0.0003999999999999993}, {1, 0.00042813780565907275}, {15, 0.005459866761210004},
+        {29, 0.01}, {30, 0.009994965352845242}, {50, 0.00793893450575732}, {98, 5.07464715475788e-06}, {99, 4e-08}};
+    for (double[] row : torch) {
+      assertThat(byDefault.atStep((long) row[0], 100, 0.01, 0.01)).as("step %d", (long) row[0])
+          .isCloseTo(row[1], within(1e-12));
+    }
+    Schedule shortWarmup = Schedule.parse("one-cycle:0.1");
+    assertThat(shortWarmup.describe()).isEqualTo("one-cycle:0.1");
+    // max_lr 0.002, total_steps 1000, pct_start 0.1
+    double[][] torchShort = {{0, 7.999999999999999e-05}, {50, 0.0010552313252814157}, {99, 0.002},
+        {100, 0.0019999939076821597}, {500, 0.0011702128183280357}, {999, 8e-09}};
+    for (double[] row : torchShort) {
+      assertThat(shortWarmup.atStep((long) row[0], 1000, 0.002, 0.002)).as("step %d", (long) row[0])
+          .isCloseTo(row[1], within(1e-12));
+    }
+    assertThat(shortWarmup.atStep(1500, 1000, 0.002, 0.002)).as("past the planned steps: the floor").isCloseTo(8e-09,
+        within(1e-18));
+    assertThatThrownBy(() -> Schedule.parse("one-cycle:1.5")).hasMessageContaining("warm-up fraction must be in (0, 1)");
+  }
+
   @Test
   void theBudgetEndsTheRunWithinAnEpochAndTheRateFollowsTheCosine() {
     TypedApiTest.Recorder recorder = new TypedApiTest.Recorder(-1);
