@@ -47,7 +47,8 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--tta", paramLabel = "VIEWS", defaultValue = "none", converter = Choices.TtaName.class,
       completionCandidates = Choices.TtaName.class, description = "Test-time augmentation: the mean probabilities of"
       + " each image and its mirror image (flip; for data whose classes do not change when mirrored, like"
-      + " Fashion-MNIST) or the image alone (none). Default: ${DEFAULT-VALUE}.")
+      + " Fashion-MNIST), those two each also moved by one pixel up, down, left and right (flip-shift: 10 views,"
+      + " for models trained with small random crops) or the image alone (none). Default: ${DEFAULT-VALUE}.")
   String tta;
 
   @Override

@@ -92,7 +92,9 @@ final class TrainSettings {
       completionCandidates = Choices.TtaName.class, description = "Test-time augmentation: read validation and test"
       + " accuracy (and so the best epoch) from the mean probabilities of each image and its mirror image (flip; for"
       + " data whose classes do not change when mirrored, like Fashion-MNIST: not digits or letters; one more"
-      + " forward pass per image) or from the image alone (none). The export still answers for the image alone."
+      + " forward pass per image), from those two each also moved by one pixel up, down, left and right"
+      + " (flip-shift: 10 views, 10 passes) or from the image alone (none). The export still answers for the image"
+      + " alone."
       + " Default: recipe's, else ${bundle:default.tta}.")
   String tta;
   @Option(names = "--weight-decay", paramLabel = "WD", description = "Decoupled weight decay (AdamW / SGDW) on"

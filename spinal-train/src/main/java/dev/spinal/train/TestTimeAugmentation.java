@@ -25,7 +25,15 @@ public enum TestTimeAugmentation {
   /** The image alone. */
   NONE("none"),
   /** The image and its mirror image (columns reversed): the mean of both views' probabilities. */
-  FLIP("flip");
+  FLIP("flip"),
+  /**
+   * {@link #FLIP}'s two views and each of them moved by one pixel up, down, left and right (the edge row or column
+   * repeated into the gap): 10 views, for models trained with small random crops (the crop-flip chains).
+   */
+  FLIP_SHIFT("flip-shift");
+
+  /** The one-pixel moves of {@link #FLIP_SHIFT}, as {rows down, columns right}. */
+  private static final int[][] SHIFTS = {{-1, 0}, {1, 0}, {0, -1}, {0, 1}};
 
   private final String cliName;
 
@@ -44,7 +52,54 @@ public enum TestTimeAugmentation {
    * closes them. Empty for {@link #NONE}.
    */
   public List<TFloat32> extraViews(TFloat32 images) {
-    return this == FLIP ? List.of(mirrored(images)) : List.of();
+    return switch (this) {
+      case NONE -> List.of();
+      case FLIP -> List.of(mirrored(images));
+      case FLIP_SHIFT -> flipShiftViews(images);
+    };
+  }
+
+  private static List<TFloat32> flipShiftViews(TFloat32 images) {
+    List<TFloat32> views = new ArrayList<>();
+    try {
+      TFloat32 mirror = mirrored(images);
+      views.add(mirror);
+      for (TFloat32 base : List.of(images, mirror)) {
+        for (int[] shift : SHIFTS) {
+          views.add(shifted(base, shift[0], shift[1]));
+        }
+      }
+      return views;
+    } catch (RuntimeException e) {
+      views.forEach(TFloat32::close);
+      throw e;
+    }
+  }
+
+  /**
+   * {@code images} {@code [n, H, W, C]} moved {@code down} rows and {@code right} columns (negative: up, left), the
+   * pixels moved in from outside copied from the nearest edge row or column: a new tensor.
+   */
+  public static TFloat32 shifted(TFloat32 images, int down, int right) {
+    Shape s = images.shape();
+    checkArgument(s.numDimensions() == 4, "images must be [n, height, width, channels], got %s", s);
+    int n = (int) s.get(0);
+    int h = (int) s.get(1);
+    int w = (int) s.get(2);
+    int c = (int) s.get(3);
+    float[] in = new float[n * h * w * c];
+    images.asRawTensor().data().asFloats().read(in);
+    float[] out = new float[in.length];
+    for (int i = 0; i < n; i++) {
+      for (int y = 0; y < h; y++) {
+        int fromY = Math.max(0, Math.min(h - 1, y - down));
+        for (int x = 0; x < w; x++) {
+          int fromX = Math.max(0, Math.min(w - 1, x - right));
+          System.arraycopy(in, ((i * h + fromY) * w + fromX) * c, out, ((i * h + y) * w + x) * c, c);
+        }
+      }
+    }
+    return TFloat32.tensorOf(s, DataBuffers.of(out, true, false));
   }
 
   /** {@code images} {@code [n, H, W, C]} mirrored left to right (each row's columns reversed): a new tensor. */
@@ -129,7 +184,7 @@ public enum TestTimeAugmentation {
     return new Score(correct, lossSum);
   }
 
-  /** {@code none} or {@code flip}, any case. */
+  /** {@code none}, {@code flip} or {@code flip-shift}, any case. */
   @JsonCreator
   public static TestTimeAugmentation parse(String name) {
     String n = name.trim().toLowerCase(Locale.ROOT);
@@ -138,6 +193,6 @@ public enum TestTimeAugmentation {
         return t;
       }
     }
-    throw new IllegalArgumentException("unknown test-time augmentation '" + name + "'; expected none or flip");
+    throw new IllegalArgumentException("unknown test-time augmentation '" + name + "'; expected none, flip or flip-shift");
   }
 }

@@ -46,6 +46,36 @@ class TestTimeAugmentationTest {
   }
 
   @Test
+  void shiftedViewsMoveByOnePixelAndRepeatTheEdge() {
+    // 1 image, 3 rows, 3 columns, 1 channel: value = 10 * row + column
+    float[] pixels = {0, 1, 2, 10, 11, 12, 20, 21, 22};
+    try (TFloat32 x = TFloat32.tensorOf(Shape.of(1, 3, 3, 1), DataBuffers.of(pixels, true, false));
+        TFloat32 down = TestTimeAugmentation.shifted(x, 1, 0);
+        TFloat32 left = TestTimeAugmentation.shifted(x, 0, -1)) {
+      assertThat(read(down)).containsExactly(0, 1, 2, 0, 1, 2, 10, 11, 12);
+      assertThat(read(left)).containsExactly(1, 2, 2, 11, 12, 12, 21, 22, 22);
+      List<TFloat32> views = TestTimeAugmentation.FLIP_SHIFT.extraViews(x);
+      try {
+        assertThat(views).hasSize(9).allSatisfy(v -> assertThat(v.shape()).isEqualTo(Shape.of(1, 3, 3, 1)));
+        assertThat(read(views.get(0))).as("the mirror image first").containsExactly(2, 1, 0, 12, 11, 10, 22, 21, 20);
+        assertThat(read(views.get(1))).as("then the image moved up").containsExactly(10, 11, 12, 20, 21, 22, 20, 21,
+            22);
+        assertThat(read(views.get(8))).as("the mirror image moved right last").containsExactly(2, 2, 1, 12, 12, 11,
+            22, 22, 21);
+      } finally {
+        views.forEach(TFloat32::close);
+      }
+    }
+    assertThat(TestTimeAugmentation.parse("Flip-Shift")).isEqualTo(TestTimeAugmentation.FLIP_SHIFT);
+  }
+
+  private static float[] read(TFloat32 t) {
+    float[] out = new float[(int) t.shape().size()];
+    t.asRawTensor().data().asFloats().read(out);
+    return out;
+  }
+
+  @Test
   void theMeanProbabilityDecidesAndGivesTheLoss() {
     // 2 examples, 3 classes. Example 0: view 1 says class 0 (0.6), view 2 class 2 (0.7); the mean says class 2
     // (0.45 vs 0.35). Example 1: the views tie on classes 0 and 1 after averaging: the first wins, as argmax.
@@ -63,7 +93,7 @@ class TestTimeAugmentationTest {
   @Test
   void badInputIsNamed() {
     assertThatThrownBy(() -> TestTimeAugmentation.parse("rotate"))
-        .hasMessage("unknown test-time augmentation 'rotate'; expected none or flip");
+        .hasMessage("unknown test-time augmentation 'rotate'; expected none, flip or flip-shift");
     assertThat(TestTimeAugmentation.parse(" FLIP ")).isEqualTo(TestTimeAugmentation.FLIP);
     assertThatThrownBy(() -> TestTimeAugmentation.score(List.of(new float[] {0.5f, 0.5f}), new int[] {2}))
         .hasMessage("label 2 of example 0 is not one of the 2 classes");
