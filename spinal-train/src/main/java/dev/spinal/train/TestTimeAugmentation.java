@@ -193,6 +193,7 @@ public enum TestTimeAugmentation {
         return t;
       }
     }
-    throw new IllegalArgumentException("unknown test-time augmentation '" + name + "'; expected none, flip or flip-shift");
+    throw new IllegalArgumentException(
+        "unknown test-time augmentation '" + name + "'; expected none, flip or flip-shift");
   }
 }

@@ -81,7 +81,8 @@ class StepBudgetTest {
     }
     assertThat(shortWarmup.atStep(1500, 1000, 0.002, 0.002)).as("past the planned steps: the floor").isCloseTo(8e-09,
         within(1e-18));
-    assertThatThrownBy(() -> Schedule.parse("one-cycle:1.5")).hasMessageContaining("warm-up fraction must be in (0, 1)");
+    assertThatThrownBy(() -> Schedule.parse("one-cycle:1.5"))
+        .hasMessageContaining("warm-up fraction must be in (0, 1)");
   }
 
   @Test
