@@ -48,7 +48,7 @@ final class EvalCommand implements Callable<Integer> {
       completionCandidates = Choices.TtaName.class, description = "Test-time augmentation: the mean probabilities of"
       + " each image and its mirror image (flip; for data whose classes do not change when mirrored, like"
       + " Fashion-MNIST), those two each also moved by one pixel up, down, left and right (flip-shift: 10 views,"
-      + " for models trained with small random crops) or the image alone (none). Default: ${DEFAULT-VALUE}.")
+      + " for models trained with small random crops) or the image alone (none).")
   String tta;
 
   @Override

@@ -17,33 +17,32 @@ import picocli.CommandLine.Option;
 final class TransferBenchCommand implements Callable<Integer> {
 
   @Option(names = "--models", defaultValue = "saved-models", description = "Folder where backbone names of"
-      + " --backbones are looked up first (saved-models/ of the checkout). Default: ${DEFAULT-VALUE}.")
+      + " --backbones are looked up first (saved-models/ of the checkout).")
   Path models;
 
   @Option(names = "--backbones", defaultValue = "fmnist04-cnn", split = ",", paramLabel = "NAME",
       description = "Pretrained backbones to compare (folders under --models, or any --backbone value such as a"
-          + " SavedModel folder). Default: ${DEFAULT-VALUE}.")
+          + " SavedModel folder).")
   List<String> backbones;
 
   @Option(names = "--classes", defaultValue = "5,6,7,8,9", split = ",",
-      description = "Fashion-MNIST classes of the transfer task (fmnist04-cnn saw 0-4). Default: ${DEFAULT-VALUE}.")
+      description = "Fashion-MNIST classes of the transfer task (fmnist04-cnn saw 0-4).")
   int[] classes;
 
   @Option(names = "--per-class", defaultValue = "100",
-      description = "Labelled training images per class. Default: ${DEFAULT-VALUE}.")
+      description = "Labelled training images per class.")
   int perClass;
 
   @Option(names = "--test-per-class", defaultValue = "0",
-      description = "Test images per class (0: all of the test split's). Default: ${DEFAULT-VALUE}.")
+      description = "Test images per class (0: all of the test split's).")
   int testPerClass;
 
-  @Option(names = "--epochs", defaultValue = "20", description = "Epochs of each transfer run. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--epochs", defaultValue = "20", description = "Epochs of each transfer run.")
   int epochs;
-  @Option(names = "--seed", defaultValue = "1", description = "Seed of the splits, weights and data order."
-      + " Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--seed", defaultValue = "1", description = "Seed of the splits, weights and data order.")
   long seed;
   @Option(names = "--speed-images", defaultValue = "10000",
-      description = "Training images for the speed measurement of each backbone (0: skip it). Default: ${DEFAULT-VALUE}.")
+      description = "Training images for the speed measurement of each backbone (0: skip it).")
   int speedImages;
 
   @Option(names = "--skip-comparison", description = "Only the speed measurement, not the transfer runs.")
