@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
+import java.util.function.IntBinaryOperator;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.types.TFloat32;
@@ -81,42 +82,40 @@ public enum TestTimeAugmentation {
    * pixels moved in from outside copied from the nearest edge row or column: a new tensor.
    */
   public static TFloat32 shifted(TFloat32 images, int down, int right) {
+    return remapped(images, (y, h) -> Math.max(0, Math.min(h - 1, y - down)),
+        (x, w) -> Math.max(0, Math.min(w - 1, x - right)));
+  }
+
+  /** {@code images} {@code [n, H, W, C]} mirrored left to right (each row's columns reversed): a new tensor. */
+  public static TFloat32 mirrored(TFloat32 images) {
+    return remapped(images, (y, h) -> y, (x, w) -> w - 1 - x);
+  }
+
+  /**
+   * A new tensor whose pixel {@code (y, x)} of each image and channel is {@code images}' pixel {@code
+   * (sourceRow(y, H), sourceColumn(x, W))}.
+   */
+  private static TFloat32 remapped(TFloat32 images, IntBinaryOperator sourceRow, IntBinaryOperator sourceColumn) {
     Shape s = images.shape();
     checkArgument(s.numDimensions() == 4, "images must be [n, height, width, channels], got %s", s);
     int n = (int) s.get(0);
     int h = (int) s.get(1);
     int w = (int) s.get(2);
     int c = (int) s.get(3);
+    int[] fromX = new int[w];
+    for (int x = 0; x < w; x++) {
+      fromX[x] = sourceColumn.applyAsInt(x, w);
+    }
     float[] in = new float[n * h * w * c];
     images.asRawTensor().data().asFloats().read(in);
     float[] out = new float[in.length];
     for (int i = 0; i < n; i++) {
       for (int y = 0; y < h; y++) {
-        int fromY = Math.max(0, Math.min(h - 1, y - down));
+        int from = (i * h + sourceRow.applyAsInt(y, h)) * w;
+        int to = (i * h + y) * w;
         for (int x = 0; x < w; x++) {
-          int fromX = Math.max(0, Math.min(w - 1, x - right));
-          System.arraycopy(in, ((i * h + fromY) * w + fromX) * c, out, ((i * h + y) * w + x) * c, c);
+          System.arraycopy(in, (from + fromX[x]) * c, out, (to + x) * c, c);
         }
-      }
-    }
-    return TFloat32.tensorOf(s, DataBuffers.of(out, true, false));
-  }
-
-  /** {@code images} {@code [n, H, W, C]} mirrored left to right (each row's columns reversed): a new tensor. */
-  public static TFloat32 mirrored(TFloat32 images) {
-    Shape s = images.shape();
-    checkArgument(s.numDimensions() == 4, "images must be [n, height, width, channels], got %s", s);
-    int n = (int) s.get(0);
-    int h = (int) s.get(1);
-    int w = (int) s.get(2);
-    int c = (int) s.get(3);
-    float[] in = new float[n * h * w * c];
-    images.asRawTensor().data().asFloats().read(in);
-    float[] out = new float[in.length];
-    for (int row = 0; row < n * h; row++) {
-      int base = row * w * c;
-      for (int x = 0; x < w; x++) {
-        System.arraycopy(in, base + x * c, out, base + (w - 1 - x) * c, c);
       }
     }
     return TFloat32.tensorOf(s, DataBuffers.of(out, true, false));
