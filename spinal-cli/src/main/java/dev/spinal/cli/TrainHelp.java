@@ -49,6 +49,7 @@ public final class TrainHelp extends ListResourceBundle {
         {"default.label-smoothing", String.valueOf(d.labelSmoothing())},
         {"default.tta", d.testTimeAugmentation().cliName()},
         {"default.weight-decay", String.valueOf(d.weightDecay())},
+        {"default.ema", String.valueOf(d.weightAverage())},
         {"default.keep", String.valueOf(d.keepCheckpoints())},
         {"default.fine-tune", String.valueOf(d.fineTune())},
         {"default.fine-tune-batch-norm", String.valueOf(d.fineTuneBatchNorm())},

@@ -101,6 +101,11 @@ final class TrainSettings {
       + " the conv and dense kernels: after each step they shrink by lr x WD, in [0, 1). Default: recipe's, else"
       + " ${bundle:default.weight-decay}.")
   Double weightDecay;
+  @Option(names = "--ema", paramLabel = "DECAY", description = "Keep an exponential moving average of the weights"
+      + " and batch-norm statistics (decay DECAY per step, warmed up as TensorFlow's ExponentialMovingAverage does;"
+      + " 0.999 averages over about the last 1,000 steps) and validate, test, pick the best epoch and export with"
+      + " it instead of the current weights; 0: none. Default: recipe's, else ${bundle:default.ema}.")
+  Double ema;
   @Option(names = "--keep", paramLabel = "N", description = "Per-epoch checkpoints to keep (the best is kept besides)."
       + " Default: recipe's, else ${bundle:default.keep}.") Integer keep;
   @Option(names = "--fine-tune", description = "With a SavedModel --backbone (tf2 or graph export): train its"
@@ -293,6 +298,9 @@ final class TrainSettings {
     }
     if (weightDecay != null) {
       b.weightDecay(weightDecay);
+    }
+    if (ema != null) {
+      b.weightAverage(ema);
     }
     if (keep != null) {
       b.keepCheckpoints(keep);

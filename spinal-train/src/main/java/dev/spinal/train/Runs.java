@@ -436,6 +436,7 @@ public final class Runs {
     return Trainer.builder()
         .optimizer(optimizer.withWeightDecay(config.weightDecay()))
         .labelSmoothing(config.labelSmoothing())
+        .weightAverage(config.weightAverage())
         .testTimeAugmentation(config.testTimeAugmentation())
         .schedule(config.parsedSchedule())
         .epochs(config.epochs())
@@ -555,8 +556,7 @@ public final class Runs {
     Model model = model(config, train);
     boolean features = model.backbone().frozen();
     Model trained = features ? FitContext.onFeatures(model) : model;
-    try (TrainingGraph graph = TrainingGraph.build(trained, trainer(config).build().optimizer(), config.seed(),
-        Precision.FP32, null)) {
+    try (TrainingGraph graph = TrainingGraph.build(trained, trainer(config).precision(Precision.FP32).build())) {
       Checkpoints.restore(graph.session(), checkpoint);
       return FitContext.export(model, graph, features, config.seed(), null, base, train.classNames(), metadata);
     }
@@ -587,8 +587,8 @@ public final class Runs {
     Model model = Model.builder().backbone(backbone).head(config.head().create(dev.spinal.core.heads.HeadSpec.builder()
         .inputSize(backbone.featureSize()).width(config.width()).depth(config.depth()).classes(classNames.size())
         .dropout(config.dropout()).batchNorm(config.batchNorm()).build())).build();
-    try (TrainingGraph graph = TrainingGraph.build(FitContext.onFeatures(model), trainer(config).build().optimizer(),
-        config.seed(), Precision.FP32, null)) {
+    try (TrainingGraph graph = TrainingGraph.build(FitContext.onFeatures(model),
+        trainer(config).precision(Precision.FP32).build())) {
       Checkpoints.restore(graph.session(), checkpoint);
       return FitContext.export(model, graph, true, config.seed(), null, base, classNames, metadata);
     }

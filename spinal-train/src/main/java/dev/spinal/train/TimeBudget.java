@@ -92,8 +92,7 @@ public final class TimeBudget {
     double buildSeconds;
     double stepSeconds;
     double evalSecondsPerImage;
-    try (TrainingGraph graph = TrainingGraph.build(model, trainer.optimizer(), trainer.labelSmoothing(),
-        trainer.seed(), trainer.precision(), trainer.sessionConfig())) {
+    try (TrainingGraph graph = TrainingGraph.build(model, trainer)) {
       buildSeconds = secondsSince(start);
       double timingSeconds = budget.toMillis() / 1000.0 * TIMING_PERCENT / 100;
       stepSeconds = secondsPerStep(graph, ImageBatches.augmented(train, trainer.augmentation()), trainer,

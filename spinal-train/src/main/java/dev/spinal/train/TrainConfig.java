@@ -55,6 +55,7 @@ public final class TrainConfig {
   private final long seed;
   private final AugmentPolicy augmentation;
   private final double labelSmoothing;
+  private final double weightAverage;
   private final TestTimeAugmentation testTimeAugmentation;
   private final double weightDecay;
   private final int keepCheckpoints;
@@ -94,6 +95,7 @@ public final class TrainConfig {
     this.seed = b.seed;
     this.augmentation = b.augmentation;
     this.labelSmoothing = b.labelSmoothing;
+    this.weightAverage = b.weightAverage;
     this.testTimeAugmentation = b.testTimeAugmentation;
     this.weightDecay = b.weightDecay;
     this.keepCheckpoints = b.keepCheckpoints;
@@ -140,6 +142,7 @@ public final class TrainConfig {
     b.seed = seed;
     b.augmentation = augmentation;
     b.labelSmoothing = labelSmoothing;
+    b.weightAverage = weightAverage;
     b.testTimeAugmentation = testTimeAugmentation;
     b.weightDecay = weightDecay;
     b.keepCheckpoints = keepCheckpoints;
@@ -321,6 +324,11 @@ public final class TrainConfig {
     return labelSmoothing;
   }
 
+  /** The decay of the weight average evaluation and exports use ({@link Trainer.Builder#weightAverage}); 0: none. */
+  public double weightAverage() {
+    return weightAverage;
+  }
+
   /** The views validation and test accuracy are read from ({@link Trainer.Builder#testTimeAugmentation}). */
   public TestTimeAugmentation testTimeAugmentation() {
     return testTimeAugmentation;
@@ -419,6 +427,7 @@ public final class TrainConfig {
         && seed == c.seed
         && augmentation == c.augmentation
         && Double.compare(labelSmoothing, c.labelSmoothing) == 0
+        && Double.compare(weightAverage, c.weightAverage) == 0
         && testTimeAugmentation == c.testTimeAugmentation
         && Double.compare(weightDecay, c.weightDecay) == 0
         && keepCheckpoints == c.keepCheckpoints
@@ -430,7 +439,7 @@ public final class TrainConfig {
 
   @Override
   public int hashCode() {
-    return Objects.hash(recipe, dataset, dataPath, limit, data, imageHeight, imageWidth, channels, validationFraction, testFraction, splitSeed, verifyChecksums, skipBadFiles, features, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augmentation, labelSmoothing, testTimeAugmentation, weightDecay, keepCheckpoints, fineTune, fineTuneBatchNorm, precision, savedModelTrust);
+    return Objects.hash(recipe, dataset, dataPath, limit, data, imageHeight, imageWidth, channels, validationFraction, testFraction, splitSeed, verifyChecksums, skipBadFiles, features, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augmentation, labelSmoothing, weightAverage, testTimeAugmentation, weightDecay, keepCheckpoints, fineTune, fineTuneBatchNorm, precision, savedModelTrust);
   }
 
   @Override
@@ -466,6 +475,7 @@ public final class TrainConfig {
         + ", seed=" + seed
         + ", augmentation=" + augmentation.cliName()
         + ", labelSmoothing=" + labelSmoothing
+        + ", weightAverage=" + weightAverage
         + ", testTimeAugmentation=" + testTimeAugmentation.cliName()
         + ", weightDecay=" + weightDecay
         + ", keepCheckpoints=" + keepCheckpoints
@@ -515,6 +525,7 @@ public final class TrainConfig {
     private long seed = 1;
     private AugmentPolicy augmentation = AugmentPolicy.NONE;
     private double labelSmoothing;
+    private double weightAverage;
     private TestTimeAugmentation testTimeAugmentation = TestTimeAugmentation.NONE;
     private double weightDecay;
     private int keepCheckpoints = 3;
@@ -706,6 +717,12 @@ public final class TrainConfig {
       return this;
     }
 
+    /** The decay of an exponential moving average of the weights to evaluate and export, in (0, 1); 0: none. */
+    public Builder weightAverage(double value) {
+      this.weightAverage = value;
+      return this;
+    }
+
     /** The views validation and test accuracy are read from (null: none, the images alone). */
     public Builder testTimeAugmentation(TestTimeAugmentation value) {
       this.testTimeAugmentation = value == null ? TestTimeAugmentation.NONE : value;
@@ -791,6 +808,8 @@ public final class TrainConfig {
       checkArgument(labelSmoothing >= 0 && labelSmoothing < 1, "--label-smoothing must be in [0, 1), got %s",
           labelSmoothing);
       checkArgument(weightDecay >= 0 && weightDecay < 1, "--weight-decay must be in [0, 1), got %s", weightDecay);
+      checkArgument(weightAverage == 0 || (weightAverage > 0 && weightAverage < 1), "--ema must be in (0, 1) (0.999"
+          + " is usual) or 0 for none, got %s", weightAverage);
       checkArgument(batchSize >= 1, "--batch must be >= 1, got %s", batchSize);
       checkArgument(epochs >= 1, "--epochs must be >= 1, got %s", epochs);
       checkArgument(maxSteps >= 0, "--max-steps must be >= 0 (0 = no budget), got %s", maxSteps);

@@ -59,6 +59,7 @@ public final class Trainer {
   private final long seed;
   private final Precision precision;
   private final double labelSmoothing;
+  private final double weightAverage;
   private final TestTimeAugmentation testTimeAugmentation;
   private final List<Augmentation> augmentation;
   private final List<Callback> callbacks;
@@ -77,6 +78,7 @@ public final class Trainer {
     this.seed = b.seed;
     this.precision = b.precision;
     this.labelSmoothing = b.labelSmoothing;
+    this.weightAverage = b.weightAverage;
     this.testTimeAugmentation = b.testTimeAugmentation;
     this.augmentation = ImmutableList.copyOf(b.augmentation);
     this.callbacks = ImmutableList.copyOf(b.callbacks);
@@ -102,6 +104,7 @@ public final class Trainer {
     b.seed = seed;
     b.precision = precision;
     b.labelSmoothing = labelSmoothing;
+    b.weightAverage = weightAverage;
     b.testTimeAugmentation = testTimeAugmentation;
     b.augmentation = new ArrayList<>(augmentation);
     b.callbacks = new ArrayList<>(callbacks);
@@ -147,6 +150,10 @@ public final class Trainer {
     if (testTimeAugmentation != TestTimeAugmentation.NONE) {
       log.info("test-time augmentation: {} (validation and test accuracy from the mean probabilities of each image's"
           + " views)", testTimeAugmentation.cliName());
+    }
+    if (weightAverage > 0) {
+      log.info("weight average: decay {} per step (validation, test, the best epoch and the export use the averaged"
+          + " weights and batch-norm statistics)", weightAverage);
     }
     if (!model.backbone().frozen()) {
       return loop(model, model, ImageBatches.augmented(train, augmentation), ImageBatches.of(validation),
@@ -235,7 +242,7 @@ public final class Trainer {
       BatchSource test, List<String> classNames, boolean cachedFeatures, long started) {
     checkArgument(train.size() >= batchSize, "the batch size %s is larger than the %s training examples",
         batchSize, train.size());
-    try (TrainingGraph graph = TrainingGraph.build(trained, optimizer, labelSmoothing, seed, precision, sessionConfig)) {
+    try (TrainingGraph graph = TrainingGraph.build(trained, this)) {
       RunState state = RunState.start(optimizer.learningRate());
       Path restored = resumeFrom;
       if (resumeFrom != null) {
@@ -521,6 +528,11 @@ public final class Trainer {
     return labelSmoothing;
   }
 
+  /** The decay of the weight average that evaluation and exports use ({@link Builder#weightAverage}); 0: none. */
+  public double weightAverage() {
+    return weightAverage;
+  }
+
   /** The views whose mean probabilities validation and test accuracy are read from ({@code NONE}: the images). */
   public TestTimeAugmentation testTimeAugmentation() {
     return testTimeAugmentation;
@@ -559,6 +571,7 @@ public final class Trainer {
     private long seed = 1;
     private Precision precision = Precision.FP32;
     private double labelSmoothing;
+    private double weightAverage;
     private TestTimeAugmentation testTimeAugmentation = TestTimeAugmentation.NONE;
     private List<Augmentation> augmentation = new ArrayList<>();
     private List<Callback> callbacks = new ArrayList<>();
@@ -623,6 +636,19 @@ public final class Trainer {
     public Builder labelSmoothing(double epsilon) {
       checkArgument(epsilon >= 0 && epsilon < 1, "Trainer.labelSmoothing must be in [0, 1), got %s", epsilon);
       this.labelSmoothing = epsilon;
+      return this;
+    }
+
+    /**
+     * Keep an exponential moving average of the weights and batch-norm statistics, updated after every step with
+     * decay up to {@code decay} ({@link dev.spinal.train.optim.WeightAverage}: Keras' {@code use_ema}, timm's
+     * {@code ModelEma}), and evaluate, checkpoint-select and export the averaged model. 0.999 averages over about the
+     * last 1,000 steps; 0, the default: none (the current weights).
+     */
+    public Builder weightAverage(double decay) {
+      checkArgument(decay == 0 || (decay > 0 && decay < 1), "Trainer.weightAverage must be 0 (none) or in (0, 1),"
+          + " got %s", decay);
+      this.weightAverage = decay;
       return this;
     }
 

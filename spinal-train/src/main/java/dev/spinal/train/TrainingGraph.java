@@ -6,8 +6,10 @@ import dev.spinal.core.model.Model;
 import dev.spinal.core.model.ModelGraph;
 import dev.spinal.core.model.VariableCopy;
 import dev.spinal.train.optim.ScheduledOptimizer;
+import dev.spinal.train.optim.WeightAverage;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -40,7 +42,9 @@ import org.tensorflow.types.TInt64;
  * The inference graph is built on first use and its variables are copied from the training session
  * whenever they may have changed (after a training step or any use of {@link #session()}).
  *
- * <p>The {@link Precision} applies to the training session only.
+ * <p>The {@link Precision} applies to the training session only. With a {@link Trainer.Builder#weightAverage weight
+ * average}, the inference graph (so evaluation and exports) gets the averaged weights and statistics instead of the
+ * training session's current ones.
  */
 public final class TrainingGraph implements AutoCloseable {
 
@@ -49,6 +53,7 @@ public final class TrainingGraph implements AutoCloseable {
   private final ScheduledOptimizer optimizer;
   private final Builder builder;
   private final GradientMonitor monitor;
+  private final WeightAverage average;
   private ModelGraph inference;
   private VariableCopy toInference;
   private boolean inferenceStale = true;
@@ -64,17 +69,27 @@ public final class TrainingGraph implements AutoCloseable {
   }
 
   /**
-   * The training graph's optimizer, the op of one step (optimizer update + batch-norm updates) and the
-   * gradient monitor's ops.
+   * The training graph's optimizer, the op of one step (optimizer update + batch-norm updates, then the weight
+   * average's update), the gradient monitor's ops and the weight average (null: none).
    */
-  private record Step(ScheduledOptimizer optimizer, Op op, GradientMonitor monitor) {}
+  private record Step(ScheduledOptimizer optimizer, Op op, GradientMonitor monitor, WeightAverage average) {}
 
   private TrainingGraph(ModelGraph model, Step step, Builder builder) {
     this.model = model;
     this.trainStep = step.op();
     this.optimizer = step.optimizer();
     this.monitor = step.monitor();
+    this.average = step.average();
     this.builder = builder;
+  }
+
+  /**
+   * Builds {@code model}'s training graph with {@code trainer}'s optimizer, label smoothing, weight average, seed,
+   * precision and session options, and opens its session.
+   */
+  public static TrainingGraph build(Model model, Trainer trainer) {
+    return build(model, trainer.optimizer(), trainer.labelSmoothing(), trainer.weightAverage(), trainer.seed(),
+        trainer.precision(), trainer.sessionConfig());
   }
 
   /**
@@ -96,6 +111,16 @@ public final class TrainingGraph implements AutoCloseable {
    */
   public static TrainingGraph build(Model model, Optimizer optimizer, double labelSmoothing, long seed,
       Precision precision, ConfigProto sessionConfig) {
+    return build(model, optimizer, labelSmoothing, 0, seed, precision, sessionConfig);
+  }
+
+  /**
+   * As {@link #build(Model, Optimizer, double, long, Precision, ConfigProto)}, keeping an exponential moving
+   * average of the weights and batch-norm statistics with decay {@code averageDecay} ({@link WeightAverage}; 0:
+   * none), which evaluation and exports then use.
+   */
+  public static TrainingGraph build(Model model, Optimizer optimizer, double labelSmoothing, double averageDecay,
+      long seed, Precision precision, ConfigProto sessionConfig) {
     Builder builder = new Builder(model, seed, precision, sessionConfig);
     ModelGraph.Built<Step> built = builder.build(GraphContext.Mode.TRAINING, parts -> {
       ScheduledOptimizer created = optimizer.create(parts.graph());
@@ -104,9 +129,12 @@ public final class TrainingGraph implements AutoCloseable {
               CrossEntropy.smoothed(parts.ctx().tf(), parts.labels(), parts.logits(), labelSmoothing));
       ScheduledOptimizer.Minimized step = created.minimizeWithGradients(minimized,
           parts.ctx().trainableVariables(), parts.ctx().updateOps());
+      WeightAverage average = averageDecay == 0 ? null
+          : WeightAverage.build(parts.graph(), modelVariables(parts.ctx()), parts.ctx().step(), step.step(),
+              averageDecay);
       // built with the rest, before the session opens; only a monitored step fetches (and so runs) them
-      return new Step(created, step.step(),
-          GradientMonitor.build(parts.ctx(), parts.ctx().trainableVariables(), step.gradients()));
+      return new Step(created, average == null ? step.step() : average.update(),
+          GradientMonitor.build(parts.ctx(), parts.ctx().trainableVariables(), step.gradients()), average);
     });
     return new TrainingGraph(built.model(), built.training(), builder);
   }
@@ -258,13 +286,15 @@ public final class TrainingGraph implements AutoCloseable {
   }
 
   /**
-   * The inference graph with the training session's current weights and batch-norm statistics: what
-   * an export writes. Built on first call; copied into again only when the weights may have changed.
+   * The inference graph with the training session's current weights and batch-norm statistics (their averages,
+   * with a {@link #weightAverage() weight average}): what an export writes. Built on first call; copied into again only when the weights may have changed.
    */
   public ModelGraph inference() {
     if (inference == null) {
       inference = builder.build(GraphContext.Mode.INFERENCE, parts -> null).model();
-      toInference = VariableCopy.prepare(model.ctx(), inference.graph());
+      toInference = average == null ? VariableCopy.prepare(model.ctx(), inference.graph())
+          : VariableCopy.prepare(average.averages(), average.variables().stream().map(v -> v.op().name()).toList(),
+              inference.graph());
     }
     if (inferenceStale) {
       toInference.copy(model.session(), inference.session());
@@ -272,6 +302,18 @@ public final class TrainingGraph implements AutoCloseable {
       inferenceStale = false;
     }
     return inference;
+  }
+
+  /** The trainable weights, then the state (batch-norm statistics): what the inference graph copies. */
+  private static List<Variable<?>> modelVariables(GraphContext ctx) {
+    List<Variable<?>> all = new ArrayList<>(ctx.trainableVariables());
+    all.addAll(ctx.nonTrainableVariables());
+    return all;
+  }
+
+  /** The exponential moving average of the weights evaluation and exports use; empty when there is none. */
+  public Optional<WeightAverage> weightAverage() {
+    return Optional.ofNullable(average);
   }
 
   /** All trainable weights as one flat vector, for equivalence checks. */

@@ -11,7 +11,8 @@ class TrainConfigJsonTest {
 
   private static TrainConfig config() {
     return Recipe.FASHION_MNIST_VGG5.config().toBuilder().augmentation(AugmentPolicy.CROP_FLIP_ERASE)
-        .labelSmoothing(0.1).weightDecay(5e-4).testTimeAugmentation(TestTimeAugmentation.FLIP).build();
+        .labelSmoothing(0.1).weightDecay(5e-4).testTimeAugmentation(TestTimeAugmentation.FLIP).weightAverage(0.999)
+        .build();
   }
 
   @Test
@@ -22,12 +23,14 @@ class TrainConfigJsonTest {
     assertThat(tree.get("labelSmoothing").asDouble()).isEqualTo(0.1);
     assertThat(tree.get("weightDecay").asDouble()).isEqualTo(5e-4);
     assertThat(tree.get("testTimeAugmentation").asText()).isEqualTo("flip");
+    assertThat(tree.get("weightAverage").asDouble()).isEqualTo(0.999);
     TrainConfig back = Checkpoints.JSON.readValue(json, TrainConfig.class);
     assertThat(back).isEqualTo(config());
     assertThat(Runs.trainer(back).build().labelSmoothing()).isEqualTo(0.1);
     assertThat(Runs.trainer(back).build().optimizer().weightDecay()).isEqualTo(5e-4);
     assertThat(Runs.trainer(back).build().augmentation()).hasSize(3);
     assertThat(Runs.trainer(back).build().testTimeAugmentation()).isEqualTo(TestTimeAugmentation.FLIP);
+    assertThat(Runs.trainer(back).build().weightAverage()).isEqualTo(0.999);
   }
 
   @Test
@@ -37,12 +40,14 @@ class TrainConfigJsonTest {
     json.remove("labelSmoothing");
     json.remove("weightDecay");
     json.remove("testTimeAugmentation");
+    json.remove("weightAverage");
     json.put("augment", true);
     TrainConfig old = Checkpoints.JSON.treeToValue(json, TrainConfig.class);
     assertThat(old.augmentation()).isEqualTo(AugmentPolicy.PAPER);
     assertThat(old.labelSmoothing()).isZero();
     assertThat(old.weightDecay()).isZero();
     assertThat(old.testTimeAugmentation()).isEqualTo(TestTimeAugmentation.NONE);
+    assertThat(old.weightAverage()).isZero();
     json.put("augment", false);
     assertThat(Checkpoints.JSON.treeToValue(json, TrainConfig.class).augmentation()).isEqualTo(AugmentPolicy.NONE);
   }
@@ -53,6 +58,8 @@ class TrainConfigJsonTest {
         .hasMessage("--label-smoothing must be in [0, 1), got 1.0");
     assertThatThrownBy(() -> config().toBuilder().weightDecay(-0.1).build())
         .hasMessage("--weight-decay must be in [0, 1), got -0.1");
+    assertThatThrownBy(() -> config().toBuilder().weightAverage(1).build())
+        .hasMessage("--ema must be in (0, 1) (0.999 is usual) or 0 for none, got 1.0");
     assertThatThrownBy(() -> AugmentPolicy.parse("mixup"))
         .hasMessage("unknown augmentation 'mixup'; expected none, paper, crop-flip-erase or crop-flip");
   }

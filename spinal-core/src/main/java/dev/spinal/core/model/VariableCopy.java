@@ -46,12 +46,26 @@ public final class VariableCopy {
    *     differs
    */
   public static VariableCopy prepare(List<Variable<?>> sources, Graph target) {
+    return prepare(sources, sources.stream().map(v -> v.op().name()).toList(), target);
+  }
+
+  /**
+   * Adds to {@code target} one assign op per variable of {@code sources}, into the variable named by the same
+   * position of {@code targetNames}: e.g. a training graph's weight averages into an inference graph's weights.
+   *
+   * @throws IllegalStateException naming the first variable {@code target} lacks, or whose shape differs
+   */
+  public static VariableCopy prepare(List<? extends Variable<?>> sources, List<String> targetNames, Graph target) {
+    if (sources.size() != targetNames.size()) {
+      throw new IllegalArgumentException(sources.size() + " variables to copy but " + targetNames.size()
+          + " target names");
+    }
     Ops tf = Ops.create(target).withSubScope("spinal_copy");
     List<Placeholder<TFloat32>> values = new ArrayList<>();
     List<Op> assigns = new ArrayList<>();
     for (int i = 0; i < sources.size(); i++) {
       Variable<?> source = sources.get(i);
-      String name = source.op().name();
+      String name = targetNames.get(i);
       GraphOperation op = target.operation(name);
       if (op == null) {
         throw new IllegalStateException("the target graph has no variable " + name + " to copy into");
@@ -60,8 +74,8 @@ public final class VariableCopy {
       Variable<TFloat32> v = new Variable(op);
       Shape shape = source.shape();
       if (!v.shape().equals(shape) || source.type() != TFloat32.class) {
-        throw new IllegalStateException("variable " + name + ": cannot copy " + source.type().getSimpleName()
-            + shape + " into " + v.type().getSimpleName() + v.shape());
+        throw new IllegalStateException("variable " + name + ": cannot copy " + source.op().name() + " ("
+            + source.type().getSimpleName() + shape + ") into " + v.type().getSimpleName() + v.shape());
       }
       // names, not one sub-scope per variable: TF Java's withSubScope walks the whole graph each time
       Placeholder<TFloat32> value =
@@ -69,7 +83,7 @@ public final class VariableCopy {
       values.add(value);
       assigns.add(tf.withName("v" + i + "_assign").assign(v, value));
     }
-    return new VariableCopy(List.copyOf(sources), values, assigns);
+    return new VariableCopy(List.<Variable<?>>copyOf(sources), values, assigns);
   }
 
   /** Reads every source variable from {@code from} and assigns it in {@code to}, in one run each. */
