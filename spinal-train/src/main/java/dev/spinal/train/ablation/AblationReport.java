@@ -244,6 +244,7 @@ public record AblationReport(
         base.epochs(), base.maxSteps() > 0 ? " (at most " + base.maxSteps() + " steps)" : "", base.schedule(),
         base.augmentation().cliName(),
         (base.labelSmoothing() > 0 ? ", label smoothing " + num(base.labelSmoothing()) : "")
+        + (base.weightAverage() > 0 ? ", weight average (EMA) decay " + num(base.weightAverage()) : "")
         + (base.testTimeAugmentation() != TestTimeAugmentation.NONE
             ? ", test-time augmentation " + base.testTimeAugmentation().cliName() : ""),
         base.precision(), base.limit() > 0 ? ", first " + base.limit()
