@@ -162,6 +162,7 @@ final class Choices {
       } catch (NumberFormatException e) {
         // Schedule.parse reports only the number Java could not read
         String expected = text.startsWith("one-cycle") ? "one-cycle:WARMUP with a number WARMUP in (0, 1)"
+            : text.startsWith("cosine") ? "cosine:FLOOR with a number FLOOR in (0, 1)"
             : "step:STEP:GAMMA with an integer STEP and a number GAMMA";
         throw new IllegalArgumentException("'" + text + "' is not " + expected + " (" + e.getMessage() + ")");
       }

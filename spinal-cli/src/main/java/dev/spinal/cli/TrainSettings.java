@@ -71,8 +71,8 @@ final class TrainSettings {
       + " Default: recipe's, else ${bundle:default.max-steps}.") Long maxSteps;
   @Option(names = "--schedule", paramLabel = "SCHEDULE", converter = Choices.ScheduleText.class,
       completionCandidates = Choices.ScheduleText.class, description = "Learning rate: constant, plateau-cube"
-      + " (the paper's scripts' rule), step:STEP:GAMMA (times GAMMA every STEP epochs), cosine (decays to ~0"
-      + " over the run's steps) or one-cycle[:WARMUP] (rises from --lr/25 to --lr over the first WARMUP share of"
+      + " (the paper's scripts' rule), step:STEP:GAMMA (times GAMMA every STEP epochs), cosine[:FLOOR] (decays to ~0"
+      + " over the run's steps, or to FLOOR x --lr and stays there, e.g. cosine:0.1 with --ema) or one-cycle[:WARMUP] (rises from --lr/25 to --lr over the first WARMUP share of"
       + " the steps, 0.3 if not given, then decays to ~0: PyTorch's OneCycleLR; --lr is the peak)."
       + " Default: recipe's, else ${bundle:default.schedule}.")
   String schedule;

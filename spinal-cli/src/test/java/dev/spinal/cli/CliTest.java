@@ -69,12 +69,14 @@ class CliTest {
     Run schedule = run("train", "--dataset", "fashion-mnist", "--schedule", "linear", "--out", "/tmp/never");
     assertThat(schedule.exit()).isEqualTo(2);
     assertThat(schedule.err()).contains("'--schedule': unknown schedule 'linear'; expected constant, plateau-cube,"
-        + " cosine, one-cycle, one-cycle:WARMUP");
+        + " cosine, cosine:FLOOR (the lowest rate as a share of --lr, e.g. 0.1), one-cycle, one-cycle:WARMUP");
     Run step = run("train", "--dataset", "fashion-mnist", "--schedule", "step:two:0.5", "--out", "/tmp/never");
     assertThat(step.err()).contains("'--schedule': 'step:two:0.5' is not step:STEP:GAMMA");
     Run oneCycle = run("train", "--dataset", "fashion-mnist", "--schedule", "one-cycle:third", "--out", "/tmp/never");
     assertThat(oneCycle.exit()).isEqualTo(2);
     assertThat(oneCycle.err()).contains("'--schedule': 'one-cycle:third' is not one-cycle:WARMUP with a number WARMUP");
+    Run floor = run("train", "--dataset", "fashion-mnist", "--schedule", "cosine:low", "--out", "/tmp/never");
+    assertThat(floor.err()).contains("'--schedule': 'cosine:low' is not cosine:FLOOR with a number FLOOR in (0, 1)");
   }
 
   @Test

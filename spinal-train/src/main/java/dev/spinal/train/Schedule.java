@@ -64,11 +64,27 @@ public sealed interface Schedule {
 
   /**
    * Cosine decay over the whole run, step by step (PyTorch's {@code CosineAnnealingLR} with {@code
-   * T_max} = the run's steps and a floor of {@code base / 1000}): {@code base * (1 + cos(pi * step /
-   * total)) / 2}. For short budgets: the rate is high while the model learns most and small at the end,
-   * where the accuracy of the last epoch is read.
+   * T_max} = the run's steps): {@code max(base * (1 + cos(pi * step / total)) / 2, floor * base)}. For short
+   * budgets: the rate is high while the model learns most and small at the end, where the accuracy of the last
+   * epoch is read. A higher floor holds the rate up at the end, where a {@link Trainer.Builder#weightAverage weight
+   * average} then averages the weights of a still-moving model (as stochastic weight averaging's constant rate).
+   *
+   * @param floor the lowest rate as a share of the base rate, in (0, 1); {@link #DEFAULT_FLOOR}: decays to ~0
    */
-  record Cosine() implements Schedule {
+  record Cosine(double floor) implements Schedule {
+    /** The floor of {@code cosine} alone: it keeps the rate > 0, which the optimizer requires. */
+    public static final double DEFAULT_FLOOR = 1e-3;
+
+    public Cosine {
+      if (!(floor > 0 && floor < 1)) {
+        throw new IllegalArgumentException("cosine's floor must be in (0, 1) (a share of --lr), got " + floor);
+      }
+    }
+
+    public Cosine() {
+      this(DEFAULT_FLOOR);
+    }
+
     @Override
     public double next(int nextEpoch, boolean improved, double baseLr, double currentLr, long seed) {
       return currentLr; // the steps set it
@@ -77,8 +93,7 @@ public sealed interface Schedule {
     @Override
     public double atStep(long step, long totalSteps, double baseLr, double epochLr) {
       double progress = Math.min(1.0, (double) step / Math.max(1, totalSteps));
-      // the floor keeps the rate > 0, which the optimizer requires
-      return Math.max(baseLr * (1 + Math.cos(Math.PI * progress)) / 2, baseLr / 1000);
+      return Math.max(baseLr * (1 + Math.cos(Math.PI * progress)) / 2, baseLr * floor);
     }
   }
 
@@ -132,7 +147,7 @@ public sealed interface Schedule {
   }
 
   /**
-   * Parses {@code constant}, {@code step:STEP:GAMMA}, {@code plateau-cube}, {@code cosine} or {@code
+   * Parses {@code constant}, {@code step:STEP:GAMMA}, {@code plateau-cube}, {@code cosine[:FLOOR]} or {@code
    * one-cycle[:WARMUP]}.
    */
   static Schedule parse(String text) {
@@ -145,6 +160,9 @@ public sealed interface Schedule {
       case "cosine":
         if (parts.length == 1) {
           return new Cosine();
+        }
+        if (parts.length == 2) {
+          return new Cosine(Double.parseDouble(parts[1]));
         }
         break;
       case "one-cycle":
@@ -164,8 +182,9 @@ public sealed interface Schedule {
         break;
     }
     throw new IllegalArgumentException(
-        "unknown schedule '" + text + "'; expected constant, plateau-cube, cosine, one-cycle, one-cycle:WARMUP"
-            + " (the share of the steps spent warming up, e.g. 0.3) or step:STEP:GAMMA");
+        "unknown schedule '" + text + "'; expected constant, plateau-cube, cosine, cosine:FLOOR (the lowest rate"
+            + " as a share of --lr, e.g. 0.1), one-cycle, one-cycle:WARMUP (the share of the steps spent warming up,"
+            + " e.g. 0.3) or step:STEP:GAMMA");
   }
 
   /** The text {@link #parse} reads. */
@@ -173,8 +192,8 @@ public sealed interface Schedule {
     if (this instanceof StepLr s) {
       return "step:" + s.step() + ":" + s.gamma();
     }
-    if (this instanceof Cosine) {
-      return "cosine";
+    if (this instanceof Cosine c) {
+      return c.floor() == Cosine.DEFAULT_FLOOR ? "cosine" : "cosine:" + c.floor();
     }
     if (this instanceof OneCycle o) {
       return o.warmupFraction() == OneCycle.DEFAULT_WARMUP ? "one-cycle" : "one-cycle:" + o.warmupFraction();

@@ -54,7 +54,16 @@ class StepBudgetTest {
     }
     assertThat(new Schedule.StepLr(2, 0.5).atStep(123, 1000, 0.01, 0.0025)).as("epoch schedules keep the epoch's rate")
         .isEqualTo(0.0025);
-    assertThatThrownBy(() -> Schedule.parse("cosine:5")).hasMessageContaining("cosine");
+    assertThatThrownBy(() -> Schedule.parse("cosine:5")).hasMessage("cosine's floor must be in (0, 1) (a share of --lr),"
+        + " got 5.0");
+    Schedule floored = Schedule.parse("cosine:0.1");
+    assertThat(floored.describe()).isEqualTo("cosine:0.1");
+    assertThat(floored.atStep(250, 1000, 0.01, 0.01)).as("above the floor: the cosine")
+        .isEqualTo(cosine.atStep(250, 1000, 0.01, 0.01));
+    // (1 + cos(pi p)) / 2 = 0.1 at p = 0.795: from there on the rate stays at a tenth of the base rate
+    assertThat(floored.atStep(790, 1000, 0.01, 0.01)).isGreaterThan(0.001);
+    assertThat(floored.atStep(800, 1000, 0.01, 0.01)).isEqualTo(0.001);
+    assertThat(floored.atStep(1000, 1000, 0.01, 0.01)).isEqualTo(0.001);
   }
 
   /** Rates read from PyTorch 2.15's {@code OneCycleLR} (cycle_momentum=False) stepped through the same runs. */
