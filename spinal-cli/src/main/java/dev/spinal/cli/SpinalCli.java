@@ -30,6 +30,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       PredictCommand.class,
       InspectCommand.class,
       ExportCommand.class,
+      CompareCommand.class,
       ParamsCommand.class,
       GradCheckCommand.class,
       GradFlowCommand.class,

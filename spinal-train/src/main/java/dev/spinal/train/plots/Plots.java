@@ -56,7 +56,7 @@ public final class Plots {
   /** Size of {@link #accuracyByHead}'s PNG. */
   public static final int ACCURACY_WIDTH = 900;
   public static final int ACCURACY_HEIGHT = 560;
-  /** Size of {@link #trainingCurves}'s and {@link #validationCurves}'s PNGs. */
+  /** Size of {@link #trainingCurves}'s, {@link #validationCurves}'s and {@link #runCurves}'s PNGs. */
   public static final int CURVES_WIDTH = 900;
   public static final int CURVES_HEIGHT = 680;
   /** Size of {@link #gradientFlow}'s PNG. */
@@ -198,6 +198,27 @@ public final class Plots {
     XYPlot panel = curvePanel(groups, accuracy, "validation accuracy (%)", true);
     panel.setDomainAxis(epochAxis(epochs));
     JFreeChart chart = new JFreeChart(title, titleFont(), panel, true);
+    chart.setBackgroundPaint(Color.WHITE);
+    save(chart, png, CURVES_WIDTH, CURVES_HEIGHT);
+  }
+
+  /**
+   * Several runs side by side: validation accuracy per epoch above, test accuracy below, one colour per run (e.g.
+   * the same seed with and without a setting).
+   *
+   * @param runs run name to its epochs, in legend order
+   */
+  public static void runCurves(String title, Map<String, List<EpochMetrics>> runs, Path png) {
+    checkArgument(!runs.isEmpty(), "no runs to plot");
+    Map<String, Map<String, List<EpochMetrics>>> groups = new LinkedHashMap<>();
+    runs.forEach((name, history) -> groups.put(name, Map.of("", history)));
+    int epochs = runs.values().stream().mapToInt(List::size).max().orElse(1);
+    CombinedDomainXYPlot plot = new CombinedDomainXYPlot(epochAxis(epochs));
+    plot.add(curvePanel(groups, Map.of("", m -> 100 * m.validationAccuracy()), "validation accuracy (%)", true), 1);
+    // the same colour per run below: one legend serves both panels
+    plot.add(curvePanel(groups, Map.of("", m -> 100 * m.testAccuracy()), "test accuracy (%)", false), 1);
+    plot.setGap(12);
+    JFreeChart chart = new JFreeChart(title, titleFont(), plot, true);
     chart.setBackgroundPaint(Color.WHITE);
     save(chart, png, CURVES_WIDTH, CURVES_HEIGHT);
   }
