@@ -4,7 +4,6 @@ import dev.spinal.core.GraphContext;
 import dev.spinal.core.backbones.FlattenBackbone;
 import dev.spinal.core.model.Model;
 import dev.spinal.core.model.ModelGraph;
-import dev.spinal.core.model.VariableCopy;
 import dev.spinal.savedmodel.ModelExporter;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -121,7 +120,7 @@ public final class FitContext {
     }
     // the head was trained on features: build backbone + head and copy the head's weights in by name
     try (ModelGraph full = ModelGraph.build(model, GraphContext.Mode.INFERENCE, seed, sessionConfig)) {
-      VariableCopy.prepare(graph.context(), full.graph()).copy(graph.session(), full.session());
+      graph.copyModelInto(full.graph(), full.session());
       full.refreshDerived();
       return ModelExporter.export(full, base, classNames, metadata);
     }

@@ -287,14 +287,13 @@ public final class TrainingGraph implements AutoCloseable {
 
   /**
    * The inference graph with the training session's current weights and batch-norm statistics (their averages,
-   * with a {@link #weightAverage() weight average}): what an export writes. Built on first call; copied into again only when the weights may have changed.
+   * with a {@link #weightAverage() weight average}): what an export writes. Built on first call; copied into again
+   * only when the weights may have changed.
    */
   public ModelGraph inference() {
     if (inference == null) {
       inference = builder.build(GraphContext.Mode.INFERENCE, parts -> null).model();
-      toInference = average == null ? VariableCopy.prepare(model.ctx(), inference.graph())
-          : VariableCopy.prepare(average.averages(), average.variables().stream().map(v -> v.op().name()).toList(),
-              inference.graph());
+      toInference = modelCopy(inference.graph());
     }
     if (inferenceStale) {
       toInference.copy(model.session(), inference.session());
@@ -302,6 +301,26 @@ public final class TrainingGraph implements AutoCloseable {
       inferenceStale = false;
     }
     return inference;
+  }
+
+  /**
+   * Copies the model as evaluation sees it (the current weights and statistics, or their averages) into the
+   * same-named variables of another graph's session: e.g. a head trained on cached features into a backbone + head
+   * graph.
+   *
+   * @throws IllegalStateException naming a variable {@code target} lacks or holds in another shape
+   */
+  public void copyModelInto(Graph target, Session targetSession) {
+    modelCopy(target).copy(model.session(), targetSession);
+  }
+
+  /** Assign ops in {@code target} for what evaluation reads: the averages when there are, else the variables. */
+  private VariableCopy modelCopy(Graph target) {
+    if (average == null) {
+      return VariableCopy.prepare(model.ctx(), target);
+    }
+    return VariableCopy.prepare(average.averages(), average.variables().stream().map(v -> v.op().name()).toList(),
+        target);
   }
 
   /** The trainable weights, then the state (batch-norm statistics): what the inference graph copies. */

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.spinal.core.GraphContext;
 import dev.spinal.core.backbones.FlattenBackbone;
 import dev.spinal.core.heads.HeadKind;
 import dev.spinal.core.heads.HeadSpec;
 import dev.spinal.core.model.Model;
+import dev.spinal.core.model.ModelGraph;
 import dev.spinal.train.optim.WeightAverage;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -139,6 +141,18 @@ class WeightAverageTest {
       assertThat(inInference.get(0)).as("not the current weights")
           .isNotEqualTo(read(g.session(), average.variables()).get(0));
       averagedLoss = g.evaluate(x, y).loss();
+      // what an export of a head trained on cached features copies into its backbone + head graph
+      try (ModelGraph full = ModelGraph.build(model(), GraphContext.Mode.INFERENCE, 3, null)) {
+        g.copyModelInto(full.graph(), full.session());
+        List<Operand<?>> inFull = new ArrayList<>();
+        for (var v : average.variables()) {
+          inFull.add(full.graph().operation(v.op().name()).output(0));
+        }
+        List<float[]> exported = read(full.session(), inFull);
+        for (int v = 0; v < averages.size(); v++) {
+          assertThat(exported.get(v)).containsExactly(averages.get(v));
+        }
+      }
       saved = checkpoints.save(g.session(), RunState.start(0.1), false);
     }
     try (TrainingGraph resumed = averaged();
