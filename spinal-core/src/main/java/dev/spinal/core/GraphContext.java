@@ -246,6 +246,14 @@ public final class GraphContext {
     return ImmutableList.copyOf(state.nonTrainable);
   }
 
+  /**
+   * The model's variables: the trainable ones, then the state (batch-norm statistics), each in creation order. What
+   * an inference twin of the graph holds and a copy between the two moves.
+   */
+  public List<Variable<?>> modelVariables() {
+    return ImmutableList.<Variable<?>>builder().addAll(state.trainable).addAll(state.nonTrainable).build();
+  }
+
   /** Ops a training step must run besides the optimizer. */
   public List<Op> updateOps() {
     return ImmutableList.copyOf(state.updates);

@@ -130,7 +130,7 @@ public final class TrainingGraph implements AutoCloseable {
       ScheduledOptimizer.Minimized step = created.minimizeWithGradients(minimized,
           parts.ctx().trainableVariables(), parts.ctx().updateOps());
       WeightAverage average = averageDecay == 0 ? null
-          : WeightAverage.build(parts.graph(), modelVariables(parts.ctx()), parts.ctx().step(), step.step(),
+          : WeightAverage.build(parts.graph(), parts.ctx().modelVariables(), parts.ctx().step(), step.step(),
               averageDecay);
       // built with the rest, before the session opens; only a monitored step fetches (and so runs) them
       return new Step(created, average == null ? step.step() : average.update(),
@@ -321,13 +321,6 @@ public final class TrainingGraph implements AutoCloseable {
     }
     return VariableCopy.prepare(average.averages(), average.variables().stream().map(v -> v.op().name()).toList(),
         target);
-  }
-
-  /** The trainable weights, then the state (batch-norm statistics): what the inference graph copies. */
-  private static List<Variable<?>> modelVariables(GraphContext ctx) {
-    List<Variable<?>> all = new ArrayList<>(ctx.trainableVariables());
-    all.addAll(ctx.nonTrainableVariables());
-    return all;
   }
 
   /** The exponential moving average of the weights evaluation and exports use; empty when there is none. */

@@ -3,17 +3,12 @@ package dev.spinal.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.spinal.core.backbones.FlattenBackbone;
-import dev.spinal.core.heads.HeadKind;
-import dev.spinal.core.heads.HeadSpec;
 import dev.spinal.core.model.Model;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
@@ -24,28 +19,16 @@ class RegularizationTest {
 
   private static final double LR = 0.1;
 
-  /** A progressive head of width 8, depth 2 on 6x6 pixels; four classes; no dropout. */
   private static Model model() {
-    FlattenBackbone backbone = new FlattenBackbone(6, 6, 1);
-    return Model.builder()
-        .backbone(backbone)
-        .head(HeadKind.PROGRESSIVE.create(HeadSpec.builder().inputSize(backbone.featureSize()).width(8).depth(2)
-            .classes(4).dropout(0).batchNorm(false).build()))
-        .normalization(new float[] {0.5f}, new float[] {0.5f})
-        .build();
+    return TestModels.tinyProgressive(false);
   }
 
   private static TFloat32 images() {
-    Random random = new Random(4);
-    float[] pixels = new float[8 * 36];
-    for (int i = 0; i < pixels.length; i++) {
-      pixels[i] = random.nextFloat();
-    }
-    return TrainingGraph.imagesTensor(pixels, 8, Shape.of(6, 6, 1));
+    return TestModels.tinyImages(4);
   }
 
   private static TInt32 labels() {
-    return TInt32.tensorOf(Shape.of(8), DataBuffers.of(new int[] {0, 1, 2, 3, 0, 1, 2, 3}, true, false));
+    return TestModels.tinyLabels();
   }
 
   /** Every trainable variable's values after one step, by name. */

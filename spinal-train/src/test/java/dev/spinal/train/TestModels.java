@@ -6,8 +6,12 @@ import dev.spinal.core.backbones.FlattenBackbone;
 import dev.spinal.core.heads.HeadKind;
 import dev.spinal.core.heads.HeadSpec;
 import dev.spinal.core.model.Model;
+import java.util.Random;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 import org.tensorflow.types.family.TFloating;
 
 /** Small models on Fashion-MNIST's 28x28 pixels for tests that need a model to train, not a good one. */
@@ -23,6 +27,35 @@ final class TestModels {
             .classes(10).dropout(0).batchNorm(false).build()))
         .normalization(new float[] {0.2860f}, new float[] {0.3530f})
         .build();
+  }
+
+  /**
+   * A progressive head of width 8, depth 2 on 6x6 pixels, four classes, no dropout: for tests that follow single
+   * training steps ({@link #tinyImages}, {@link #tinyLabels}).
+   */
+  static Model tinyProgressive(boolean batchNorm) {
+    FlattenBackbone backbone = new FlattenBackbone(6, 6, 1);
+    return Model.builder()
+        .backbone(backbone)
+        .head(HeadKind.PROGRESSIVE.create(HeadSpec.builder().inputSize(backbone.featureSize()).width(8).depth(2)
+            .classes(4).dropout(0).batchNorm(batchNorm).build()))
+        .normalization(new float[] {0.5f}, new float[] {0.5f})
+        .build();
+  }
+
+  /** A batch of 8 random 6x6 images for {@link #tinyProgressive}, the same for the same seed. */
+  static TFloat32 tinyImages(int seed) {
+    Random random = new Random(seed);
+    float[] pixels = new float[8 * 36];
+    for (int i = 0; i < pixels.length; i++) {
+      pixels[i] = random.nextFloat();
+    }
+    return TrainingGraph.imagesTensor(pixels, 8, Shape.of(6, 6, 1));
+  }
+
+  /** The labels of {@link #tinyImages}: each of the four classes twice. */
+  static TInt32 tinyLabels() {
+    return TInt32.tensorOf(Shape.of(8), DataBuffers.of(new int[] {0, 1, 2, 3, 0, 1, 2, 3}, true, false));
   }
 
   /** A one-layer dense head on {@link FrozenPixels}: a model whose trainer caches features. */

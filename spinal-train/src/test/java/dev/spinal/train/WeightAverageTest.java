@@ -5,22 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.spinal.core.GraphContext;
-import dev.spinal.core.backbones.FlattenBackbone;
-import dev.spinal.core.heads.HeadKind;
-import dev.spinal.core.heads.HeadSpec;
 import dev.spinal.core.model.Model;
 import dev.spinal.core.model.ModelGraph;
 import dev.spinal.train.optim.WeightAverage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -30,15 +25,9 @@ class WeightAverageTest {
 
   private static final double DECAY = 0.5;
 
-  /** A progressive head with batch norm (so moving statistics to average too) on 6x6 pixels; four classes. */
+  /** With batch norm: moving statistics to average too. */
   private static Model model() {
-    FlattenBackbone backbone = new FlattenBackbone(6, 6, 1);
-    return Model.builder()
-        .backbone(backbone)
-        .head(HeadKind.PROGRESSIVE.create(HeadSpec.builder().inputSize(backbone.featureSize()).width(8).depth(2)
-            .classes(4).dropout(0).batchNorm(true).build()))
-        .normalization(new float[] {0.5f}, new float[] {0.5f})
-        .build();
+    return TestModels.tinyProgressive(true);
   }
 
   private static TrainingGraph averaged() {
@@ -47,16 +36,11 @@ class WeightAverageTest {
   }
 
   private static TFloat32 images(int seed) {
-    Random random = new Random(seed);
-    float[] pixels = new float[8 * 36];
-    for (int i = 0; i < pixels.length; i++) {
-      pixels[i] = random.nextFloat();
-    }
-    return TrainingGraph.imagesTensor(pixels, 8, Shape.of(6, 6, 1));
+    return TestModels.tinyImages(seed);
   }
 
   private static TInt32 labels() {
-    return TInt32.tensorOf(Shape.of(8), DataBuffers.of(new int[] {0, 1, 2, 3, 0, 1, 2, 3}, true, false));
+    return TestModels.tinyLabels();
   }
 
   private static List<float[]> read(Session session, List<? extends Operand<?>> variables) {

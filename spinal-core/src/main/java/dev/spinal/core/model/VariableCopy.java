@@ -34,9 +34,7 @@ public final class VariableCopy {
 
   /** {@link #prepare(List, Graph)} for every variable of a model: trainable weights and state. */
   public static VariableCopy prepare(GraphContext model, Graph target) {
-    List<Variable<?>> all = new ArrayList<>(model.trainableVariables());
-    all.addAll(model.nonTrainableVariables());
-    return prepare(all, target);
+    return prepare(model.modelVariables(), target);
   }
 
   /**
