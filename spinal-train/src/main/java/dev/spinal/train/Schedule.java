@@ -62,6 +62,17 @@ public sealed interface Schedule {
     return epochLr;
   }
 
+  /** A schedule that sets the rate at every step ({@link #atStep}); between epochs it leaves the rate as it is. */
+  sealed interface PerStep extends Schedule {
+    @Override
+    default double next(int nextEpoch, boolean improved, double baseLr, double currentLr, long seed) {
+      return currentLr;
+    }
+
+    @Override
+    double atStep(long step, long totalSteps, double baseLr, double epochLr);
+  }
+
   /**
    * Cosine decay over the whole run, step by step (PyTorch's {@code CosineAnnealingLR} with {@code
    * T_max} = the run's steps): {@code max(base * (1 + cos(pi * step / total)) / 2, floor * base)}. For short
@@ -71,7 +82,7 @@ public sealed interface Schedule {
    *
    * @param floor the lowest rate as a share of the base rate, in (0, 1); {@link #DEFAULT_FLOOR}: decays to ~0
    */
-  record Cosine(double floor) implements Schedule {
+  record Cosine(double floor) implements PerStep {
     /** The floor of {@code cosine} alone: it keeps the rate > 0, which the optimizer requires. */
     public static final double DEFAULT_FLOOR = 1e-3;
 
@@ -83,11 +94,6 @@ public sealed interface Schedule {
 
     public Cosine() {
       this(DEFAULT_FLOOR);
-    }
-
-    @Override
-    public double next(int nextEpoch, boolean improved, double baseLr, double currentLr, long seed) {
-      return currentLr; // the steps set it
     }
 
     @Override
@@ -106,7 +112,7 @@ public sealed interface Schedule {
    *
    * @param warmupFraction the share of the steps spent rising, in (0, 1); PyTorch's {@code pct_start}, 0.3
    */
-  record OneCycle(double warmupFraction) implements Schedule {
+  record OneCycle(double warmupFraction) implements PerStep {
     /** PyTorch's default share of the steps spent warming up. */
     public static final double DEFAULT_WARMUP = 0.3;
     private static final double START_DIVISOR = 25;
@@ -120,11 +126,6 @@ public sealed interface Schedule {
 
     public OneCycle() {
       this(DEFAULT_WARMUP);
-    }
-
-    @Override
-    public double next(int nextEpoch, boolean improved, double baseLr, double currentLr, long seed) {
-      return currentLr; // the steps set it
     }
 
     @Override

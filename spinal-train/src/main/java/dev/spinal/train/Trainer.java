@@ -151,10 +151,6 @@ public final class Trainer {
       log.info("test-time augmentation: {} (validation and test accuracy from the mean probabilities of each image's"
           + " views)", testTimeAugmentation.cliName());
     }
-    if (weightAverage > 0) {
-      log.info("weight average: decay {} per step (validation, test, the best epoch and the export use the averaged"
-          + " weights and batch-norm statistics)", weightAverage);
-    }
     if (!model.backbone().frozen()) {
       return loop(model, model, ImageBatches.augmented(train, augmentation), ImageBatches.of(validation),
           test == null ? null : ImageBatches.of(test), train.classNames(), false, started);
@@ -242,6 +238,11 @@ public final class Trainer {
       BatchSource test, List<String> classNames, boolean cachedFeatures, long started) {
     checkArgument(train.size() >= batchSize, "the batch size %s is larger than the %s training examples",
         batchSize, train.size());
+    // logged here, not in the fit methods, so runs on images and on cached or precomputed features all say it
+    if (weightAverage > 0) {
+      log.info("weight average: decay {} per step (validation, test, the best epoch and the export use the averaged"
+          + " weights and batch-norm statistics)", weightAverage);
+    }
     try (TrainingGraph graph = TrainingGraph.build(trained, this)) {
       RunState state = RunState.start(optimizer.learningRate());
       Path restored = resumeFrom;
@@ -560,7 +561,8 @@ public final class Trainer {
   /**
    * Builds a {@link Trainer}. Defaults: SGD with momentum 0.9 at 0.01, a constant rate, 1 epoch,
    * batches of 64, seed 1, float32, no augmentation (in training or at test time), no callbacks, TF's
-   * default session, evaluation batches of 500, no gradient logging.
+   * default session, evaluation batches of 500, no gradient logging, no weight average (evaluation and exports
+   * use the current weights).
    */
   public static final class Builder {
     private Optimizer optimizer = Optimizer.sgd(0.01, 0.9);
