@@ -20,12 +20,20 @@ final class TestModels {
 
   /** A progressive head of width 16, depth 2 on the pixels, no dropout: trains in seconds. */
   static Model pixelsProgressive() {
-    FlattenBackbone backbone = new FlattenBackbone(28, 28, 1);
+    return progressive(new FlattenBackbone(28, 28, 1), 16, 10, 0, false, 0.2860f, 0.3530f);
+  }
+
+  /**
+   * A progressive head of depth 2 on {@code backbone}, with the normalization {@code (x - mean) / std} of a
+   * one-channel image: the one shape of every test model here.
+   */
+  static Model progressive(Backbone backbone, long width, int classes, double dropout, boolean batchNorm,
+      float mean, float std) {
     return Model.builder()
         .backbone(backbone)
-        .head(HeadKind.PROGRESSIVE.create(HeadSpec.builder().inputSize(backbone.featureSize()).width(16).depth(2)
-            .classes(10).dropout(0).batchNorm(false).build()))
-        .normalization(new float[] {0.2860f}, new float[] {0.3530f})
+        .head(HeadKind.PROGRESSIVE.create(HeadSpec.builder().inputSize(backbone.featureSize()).width(width).depth(2)
+            .classes(classes).dropout(dropout).batchNorm(batchNorm).build()))
+        .normalization(new float[] {mean}, new float[] {std})
         .build();
   }
 
@@ -34,13 +42,7 @@ final class TestModels {
    * training steps ({@link #tinyImages}, {@link #tinyLabels}).
    */
   static Model tinyProgressive(boolean batchNorm) {
-    FlattenBackbone backbone = new FlattenBackbone(6, 6, 1);
-    return Model.builder()
-        .backbone(backbone)
-        .head(HeadKind.PROGRESSIVE.create(HeadSpec.builder().inputSize(backbone.featureSize()).width(8).depth(2)
-            .classes(4).dropout(0).batchNorm(batchNorm).build()))
-        .normalization(new float[] {0.5f}, new float[] {0.5f})
-        .build();
+    return progressive(new FlattenBackbone(6, 6, 1), 8, 4, 0, batchNorm, 0.5f, 0.5f);
   }
 
   /** A batch of 8 random 6x6 images for {@link #tinyProgressive}, the same for the same seed. */

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.spinal.core.GraphContext;
 import dev.spinal.core.backbones.Vgg5Backbone;
-import dev.spinal.core.heads.HeadKind;
-import dev.spinal.core.heads.HeadSpec;
 import dev.spinal.core.model.Model;
 import dev.spinal.core.model.ModelGraph;
 import dev.spinal.core.model.VariableCopy;
@@ -39,13 +37,7 @@ class TrainingGraphTest {
 
   /** VGG-5 (batch norms to fold) + a progressive head of width 16, depth 2, dropout 0.2; ten classes. */
   private static Model model() {
-    Vgg5Backbone backbone = new Vgg5Backbone();
-    return Model.builder()
-        .backbone(backbone)
-        .head(HeadKind.PROGRESSIVE.create(HeadSpec.builder().inputSize(backbone.featureSize()).width(16).depth(2)
-            .classes(10).dropout(0.2).batchNorm(false).build()))
-        .normalization(new float[] {0.3f}, new float[] {0.3f})
-        .build();
+    return TestModels.progressive(new Vgg5Backbone(), 16, 10, 0.2, false, 0.3f, 0.3f);
   }
 
   @Test
