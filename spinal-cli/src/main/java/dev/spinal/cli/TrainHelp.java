@@ -50,6 +50,7 @@ public final class TrainHelp extends ListResourceBundle {
         {"default.tta", d.testTimeAugmentation().cliName()},
         {"default.weight-decay", String.valueOf(d.weightDecay())},
         {"default.ema", String.valueOf(d.weightAverage())},
+        {"default.eval-every", String.valueOf(d.evaluateEvery())},
         {"default.keep", String.valueOf(d.keepCheckpoints())},
         {"default.fine-tune", String.valueOf(d.fineTune())},
         {"default.fine-tune-batch-norm", String.valueOf(d.fineTuneBatchNorm())},

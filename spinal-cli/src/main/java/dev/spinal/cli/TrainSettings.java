@@ -97,6 +97,12 @@ final class TrainSettings {
       + " alone."
       + " Default: recipe's, else ${bundle:default.tta}.")
   String tta;
+  @Option(names = "--eval-every", paramLabel = "N", description = "Evaluate validation and test after every N-th"
+      + " epoch and after the last (Keras' validation_freq), not after every one: the epochs between have no"
+      + " validation or test figures and cannot be the best. An evaluation with --tta costs as much as hundreds of"
+      + " training steps; with --time-budget the saved time goes to more steps. Default: recipe's, else"
+      + " ${bundle:default.eval-every}.")
+  Integer evalEvery;
   @Option(names = "--weight-decay", paramLabel = "WD", description = "Decoupled weight decay (AdamW / SGDW) on"
       + " the conv and dense kernels: after each step they shrink by lr x WD, in [0, 1). Default: recipe's, else"
       + " ${bundle:default.weight-decay}.")
@@ -295,6 +301,9 @@ final class TrainSettings {
     }
     if (tta != null) {
       b.testTimeAugmentation(TestTimeAugmentation.parse(tta));
+    }
+    if (evalEvery != null) {
+      b.evaluateEvery(evalEvery);
     }
     if (weightDecay != null) {
       b.weightDecay(weightDecay);

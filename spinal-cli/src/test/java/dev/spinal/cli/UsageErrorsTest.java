@@ -144,6 +144,16 @@ class UsageErrorsTest {
     assertThat(r.err()).startsWith("spinal: error: --label-smoothing must be in [0, 1), got 1.5");
   }
 
+  @Test
+  void evaluationFrequencyIsTakenAndZeroNamesTheFlag() {
+    assertThat(parsedTrain("--eval-every", "3").config().evaluateEvery()).isEqualTo(3);
+    assertThat(parsedTrain().config().evaluateEvery()).as("after every epoch").isEqualTo(1);
+    CliTest.Run r = CliTest.run("train", "--recipe", "fashion-mnist-vgg5", "--eval-every", "0", "--out",
+        "/tmp/never");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).startsWith("spinal: error: --eval-every must be >= 1 (1: after every epoch), got 0");
+  }
+
   private static TrainCommand parsedTrain(String... options) {
     picocli.CommandLine cli = SpinalCli.commandLine();
     List<String> args = new java.util.ArrayList<>(List.of("train", "--recipe", "fashion-mnist-vgg5"));

@@ -201,6 +201,7 @@ public final class Runs {
     json.put("batches_per_epoch", plan.batchesPerEpoch());
     json.put("seconds_per_step", plan.secondsPerStep());
     json.put("seconds_per_evaluation", plan.secondsPerEvaluation());
+    json.put("evaluations", plan.evaluations());
     json.put("setup_seconds", plan.setupSeconds());
     json.put("planned_seconds", plan.plannedSeconds());
     return json;
@@ -438,6 +439,7 @@ public final class Runs {
         .labelSmoothing(config.labelSmoothing())
         .weightAverage(config.weightAverage())
         .testTimeAugmentation(config.testTimeAugmentation())
+        .evaluateEvery(config.evaluateEvery())
         .schedule(config.parsedSchedule())
         .epochs(config.epochs())
         .maxSteps(config.maxSteps())

@@ -15,6 +15,14 @@ public sealed interface Schedule {
    */
   double next(int nextEpoch, boolean improved, double baseLr, double currentLr, long seed);
 
+  /**
+   * Whether {@link #next} reacts to validation ({@code improved}): then it is asked only after epochs that were
+   * evaluated ({@link Trainer.Builder#evaluateEvery}), and the rate stays as it is after the others.
+   */
+  default boolean readsValidation() {
+    return false;
+  }
+
   /** The same rate throughout. */
   record Constant() implements Schedule {
     @Override
@@ -42,6 +50,11 @@ public sealed interface Schedule {
    * becomes {@code base * u^3} with {@code u} uniform in [0, 1); after one that does, it stays.
    */
   record RandomCubeOnPlateau() implements Schedule {
+    @Override
+    public boolean readsValidation() {
+      return true;
+    }
+
     @Override
     public double next(int nextEpoch, boolean improved, double baseLr, double currentLr, long seed) {
       if (improved) {

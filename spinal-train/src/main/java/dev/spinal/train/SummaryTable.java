@@ -10,9 +10,11 @@ public final class SummaryTable {
     sb.append(String.format("%n%5s %10s %10s %9s %9s %9s %9s %8s%n", "epoch", "lr", "train loss",
         "train acc", "val acc", "test acc", "img/s", "seconds"));
     for (EpochMetrics m : result.history()) {
-      sb.append(String.format("%5d %10.3g %10.4f %8.2f%% %8.2f%% %8.2f%% %9.0f %8.0f%s%n", m.epoch(),
-          m.learningRate(), m.trainLoss(), 100 * m.trainAccuracy(), 100 * m.validationAccuracy(),
-          100 * m.testAccuracy(), m.imagesPerSecond(), m.seconds(),
+      // an epoch between evaluations, or without a test split, shows "-"
+      sb.append(String.format("%5d %10.3g %10.4f %9s %9s %9s %9.0f %8.0f%s%n", m.epoch(),
+          m.learningRate(), m.trainLoss(), EpochMetrics.percent(m.trainAccuracy()),
+          EpochMetrics.percent(m.validationAccuracy()), EpochMetrics.percent(m.testAccuracy()),
+          m.imagesPerSecond(), m.seconds(),
           m.epoch() == result.bestEpoch() ? "  <- best validation" : ""));
     }
     sb.append(String.format("%ntest accuracy at the best validation epoch (%d): %.2f%%%n",

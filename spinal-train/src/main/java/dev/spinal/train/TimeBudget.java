@@ -48,22 +48,25 @@ public final class TimeBudget {
    * partial), from the speeds measured while planning.
    *
    * @param secondsPerStep one training step, data included
-   * @param secondsPerEvaluation one epoch's evaluation of the validation and test images
+   * @param secondsPerEvaluation one evaluation of the validation and test images
+   * @param evaluations how many of the epochs are evaluated ({@link Trainer.Builder#evaluateEvery}: every one by
+   *     default)
    * @param setupSeconds the planning itself and the trainer's graph build, both counted against the budget
    */
   public record Plan(Duration budget, long steps, int epochs, int batchesPerEpoch, double secondsPerStep,
-      double secondsPerEvaluation, double setupSeconds) {
+      double secondsPerEvaluation, int evaluations, double setupSeconds) {
 
-    /** The seconds the plan expects the run to take: setup, steps and every epoch's evaluation. */
+    /** The seconds the plan expects the run to take: setup, steps and the evaluations. */
     public double plannedSeconds() {
-      return setupSeconds + steps * secondsPerStep + epochs * secondsPerEvaluation;
+      return setupSeconds + steps * secondsPerStep + evaluations * secondsPerEvaluation;
     }
 
     /** One line for the log: the budget, what was measured, and the steps it buys. */
     public String describe() {
       return String.format(Locale.ROOT, "time budget %s: %.3f s per training step and %.1f s per evaluation measured"
-          + " on this machine -> %d steps (%.2f epochs of %d batches), planned %.0f s", format(budget), secondsPerStep,
-          secondsPerEvaluation, steps, (double) steps / batchesPerEpoch, batchesPerEpoch, plannedSeconds());
+          + " on this machine -> %d steps (%.2f epochs of %d batches, %d evaluated), planned %.0f s", format(budget),
+          secondsPerStep, secondsPerEvaluation, steps, (double) steps / batchesPerEpoch, batchesPerEpoch, evaluations,
+          plannedSeconds());
     }
   }
 
@@ -105,7 +108,7 @@ public final class TimeBudget {
     double available = budget.toMillis() / 1000.0 * (1 - MARGIN_PERCENT / 100.0) - setupSeconds;
     long steps = 0;
     for (int epoch = 1; ; epoch++) {
-      long fit = (long) Math.floor((available - epoch * evaluationSeconds) / stepSeconds);
+      long fit = (long) Math.floor((available - evaluations(epoch, trainer) * evaluationSeconds) / stepSeconds);
       long first = (long) (epoch - 1) * batchesPerEpoch + 1;
       long last = (long) epoch * batchesPerEpoch;
       if (fit < first) {
@@ -120,7 +123,13 @@ public final class TimeBudget {
         + " evaluation of the %s validation and test images %.1f s, and setting up %.1f s", format(budget),
         stepSeconds, evaluatedImages, evaluationSeconds, setupSeconds);
     int epochs = (int) ((steps + batchesPerEpoch - 1) / batchesPerEpoch);
-    return new Plan(budget, steps, epochs, batchesPerEpoch, stepSeconds, evaluationSeconds, setupSeconds);
+    return new Plan(budget, steps, epochs, batchesPerEpoch, stepSeconds, evaluationSeconds,
+        evaluations(epochs, trainer), setupSeconds);
+  }
+
+  /** The evaluations of a run of {@code epochs} epochs: every {@code evaluateEvery}-th and the last. */
+  private static int evaluations(int epochs, Trainer trainer) {
+    return (epochs + trainer.evaluateEvery() - 1) / trainer.evaluateEvery();
   }
 
   /**

@@ -57,6 +57,7 @@ public final class TrainConfig {
   private final double labelSmoothing;
   private final double weightAverage;
   private final TestTimeAugmentation testTimeAugmentation;
+  private final int evaluateEvery;
   private final double weightDecay;
   private final int keepCheckpoints;
   private final boolean fineTune;
@@ -97,6 +98,7 @@ public final class TrainConfig {
     this.labelSmoothing = b.labelSmoothing;
     this.weightAverage = b.weightAverage;
     this.testTimeAugmentation = b.testTimeAugmentation;
+    this.evaluateEvery = b.evaluateEvery;
     this.weightDecay = b.weightDecay;
     this.keepCheckpoints = b.keepCheckpoints;
     this.fineTune = b.fineTune;
@@ -144,6 +146,7 @@ public final class TrainConfig {
     b.labelSmoothing = labelSmoothing;
     b.weightAverage = weightAverage;
     b.testTimeAugmentation = testTimeAugmentation;
+    b.evaluateEvery = evaluateEvery;
     b.weightDecay = weightDecay;
     b.keepCheckpoints = keepCheckpoints;
     b.fineTune = fineTune;
@@ -334,6 +337,12 @@ public final class TrainConfig {
     return testTimeAugmentation;
   }
 
+  /** Validation and test are evaluated after every this many epochs and after the last ({@link
+   * Trainer.Builder#evaluateEvery}). */
+  public int evaluateEvery() {
+    return evaluateEvery;
+  }
+
   /** Decoupled weight decay on the kernels ({@link Optimizer#withWeightDecay}); 0: none. */
   public double weightDecay() {
     return weightDecay;
@@ -429,6 +438,7 @@ public final class TrainConfig {
         && Double.compare(labelSmoothing, c.labelSmoothing) == 0
         && Double.compare(weightAverage, c.weightAverage) == 0
         && testTimeAugmentation == c.testTimeAugmentation
+        && evaluateEvery == c.evaluateEvery
         && Double.compare(weightDecay, c.weightDecay) == 0
         && keepCheckpoints == c.keepCheckpoints
         && fineTune == c.fineTune
@@ -439,7 +449,7 @@ public final class TrainConfig {
 
   @Override
   public int hashCode() {
-    return Objects.hash(recipe, dataset, dataPath, limit, data, imageHeight, imageWidth, channels, validationFraction, testFraction, splitSeed, verifyChecksums, skipBadFiles, features, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augmentation, labelSmoothing, weightAverage, testTimeAugmentation, weightDecay, keepCheckpoints, fineTune, fineTuneBatchNorm, precision, savedModelTrust);
+    return Objects.hash(recipe, dataset, dataPath, limit, data, imageHeight, imageWidth, channels, validationFraction, testFraction, splitSeed, verifyChecksums, skipBadFiles, features, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augmentation, labelSmoothing, weightAverage, testTimeAugmentation, evaluateEvery, weightDecay, keepCheckpoints, fineTune, fineTuneBatchNorm, precision, savedModelTrust);
   }
 
   @Override
@@ -477,6 +487,7 @@ public final class TrainConfig {
         + ", labelSmoothing=" + labelSmoothing
         + ", weightAverage=" + weightAverage
         + ", testTimeAugmentation=" + testTimeAugmentation.cliName()
+        + ", evaluateEvery=" + evaluateEvery
         + ", weightDecay=" + weightDecay
         + ", keepCheckpoints=" + keepCheckpoints
         + ", fineTune=" + fineTune
@@ -489,7 +500,8 @@ public final class TrainConfig {
   /**
    * Builds a {@link TrainConfig}. Defaults: backbone vgg5, progressive head of width 64 and depth 4,
    * dropout 0.2, no batch norm, Adam at 0.001 (momentum 0.9 for SGD), batches of 64, 10 epochs, a
-   * constant rate, seed 1, no augmentation (in training or at test time), 3 checkpoints kept, no fine-tuning, float32; data splits: 10 %
+   * constant rate, seed 1, no augmentation (in training or at test time), evaluation after every epoch, 3 checkpoints
+   * kept, no fine-tuning, float32; data splits: 10 %
    * validation, 20 % test (where the data has none), seeded by the run's seed; registry checksums verified. A
    * registry dataset or a user's own data is required.
    */
@@ -527,6 +539,7 @@ public final class TrainConfig {
     private double labelSmoothing;
     private double weightAverage;
     private TestTimeAugmentation testTimeAugmentation = TestTimeAugmentation.NONE;
+    private int evaluateEvery = 1;
     private double weightDecay;
     private int keepCheckpoints = 3;
     private boolean fineTune = false;
@@ -729,6 +742,12 @@ public final class TrainConfig {
       return this;
     }
 
+    /** Evaluate validation and test after every this many epochs and after the last; 1 (the default): every epoch. */
+    public Builder evaluateEvery(int value) {
+      this.evaluateEvery = value;
+      return this;
+    }
+
     /** Decoupled weight decay on the kernels, in [0, 1); 0: none. */
     public Builder weightDecay(double value) {
       this.weightDecay = value;
@@ -812,6 +831,7 @@ public final class TrainConfig {
           + " is usual) or 0 for none, got %s", weightAverage);
       checkArgument(batchSize >= 1, "--batch must be >= 1, got %s", batchSize);
       checkArgument(epochs >= 1, "--epochs must be >= 1, got %s", epochs);
+      checkArgument(evaluateEvery >= 1, "--eval-every must be >= 1 (1: after every epoch), got %s", evaluateEvery);
       checkArgument(maxSteps >= 0, "--max-steps must be >= 0 (0 = no budget), got %s", maxSteps);
       checkArgument(keepCheckpoints >= 1, "--keep must be >= 1, got %s", keepCheckpoints);
       checkArgument(fineTune || !fineTuneBatchNorm, "--fine-tune-batch-norm trains the backbone's batch norm while"

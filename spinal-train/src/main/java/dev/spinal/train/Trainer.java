@@ -65,6 +65,7 @@ public final class Trainer {
   private final List<Callback> callbacks;
   private final ConfigProto sessionConfig;
   private final int evalBatchSize;
+  private final int evaluateEvery;
   private final Path resumeFrom;
   private final Checkpoints resumeNewest;
   private final GradientLogging gradientLogging;
@@ -84,6 +85,7 @@ public final class Trainer {
     this.callbacks = ImmutableList.copyOf(b.callbacks);
     this.sessionConfig = b.sessionConfig;
     this.evalBatchSize = b.evalBatchSize;
+    this.evaluateEvery = b.evaluateEvery;
     this.resumeFrom = b.resumeFrom;
     this.resumeNewest = b.resumeNewest;
     this.gradientLogging = b.gradientLogging;
@@ -110,6 +112,7 @@ public final class Trainer {
     b.callbacks = new ArrayList<>(callbacks);
     b.sessionConfig = sessionConfig;
     b.evalBatchSize = evalBatchSize;
+    b.evaluateEvery = evaluateEvery;
     b.resumeFrom = resumeFrom;
     b.resumeNewest = resumeNewest;
     b.gradientLogging = gradientLogging;
@@ -319,14 +322,18 @@ public final class Trainer {
         break;
       }
       state = fit.state();
-      Evaluation val = evaluate(graph, validation);
-      Evaluation tst = test == null ? Evaluation.NONE : evaluate(graph, test);
+      boolean evaluated = evaluatesAfter(epoch + 1, state.step());
+      Evaluation val = evaluated ? evaluate(graph, validation) : Evaluation.NONE;
+      Evaluation tst = evaluated && test != null ? evaluate(graph, test) : Evaluation.NONE;
       EpochMetrics m = new EpochMetrics(epoch + 1, state.step(), state.learningRate(), outcome.meanLoss(),
           outcome.accuracy(), val.loss(), val.accuracy(), tst.loss(), tst.accuracy(), outcome.seconds(),
           outcome.imagesPerSecond(), outcome.dataWaitFraction());
       history.add(m);
       boolean improved = val.accuracy() > state.bestValidationAccuracy();
-      double nextLr = schedule.next(epoch + 1, improved, optimizer.learningRate(), state.learningRate(), seed);
+      // a rule that reacts to validation waits for the next evaluation; an epoch-numbered one moves on
+      double nextLr = evaluated || !schedule.readsValidation()
+          ? schedule.next(epoch + 1, improved, optimizer.learningRate(), state.learningRate(), seed)
+          : state.learningRate();
       graph.optimizer().setLearningRate(graph.session(), nextLr);
       state = new RunState(epoch + 1, 0, state.step(), nextLr, improved ? epoch + 1 : state.bestEpoch(),
           improved ? val.accuracy() : state.bestValidationAccuracy(), ImmutableList.copyOf(history));
@@ -350,6 +357,14 @@ public final class Trainer {
     return result;
   }
 
+  /**
+   * Whether epoch {@code epochNumber} (1-based), ended after {@code step} steps, is evaluated: every {@link
+   * Builder#evaluateEvery}-th epoch and the run's last one.
+   */
+  private boolean evaluatesAfter(int epochNumber, long step) {
+    return epochNumber % evaluateEvery == 0 || epochNumber >= epochs || budgetSpent(step);
+  }
+
   /** Whether the step budget ({@link Builder#maxSteps}) is used up after {@code step} steps. */
   private boolean budgetSpent(long step) {
     return maxSteps > 0 && step >= maxSteps;
@@ -368,7 +383,9 @@ public final class Trainer {
       return new TrainResult(0, Double.NaN, Double.NaN, Double.NaN, List.of(), export, seconds, stoppedEarly);
     }
     EpochMetrics best = history.get(Math.max(state.bestEpoch(), 1) - 1);
-    double paperProtocol = history.stream().mapToDouble(EpochMetrics::testAccuracy).max().orElse(Double.NaN);
+    // epochs that were not evaluated ({@link Builder#evaluateEvery}) hold NaN, which max() would return
+    double paperProtocol = history.stream().mapToDouble(EpochMetrics::testAccuracy).filter(a -> !Double.isNaN(a))
+        .max().orElse(Double.NaN);
     return new TrainResult(best.epoch(), best.validationAccuracy(), best.testAccuracy(), paperProtocol,
         List.copyOf(history), export, seconds, stoppedEarly);
   }
@@ -553,6 +570,11 @@ public final class Trainer {
     return evalBatchSize;
   }
 
+  /** Evaluates after every this many epochs, and after the last ({@link Builder#evaluateEvery}). */
+  public int evaluateEvery() {
+    return evaluateEvery;
+  }
+
   /** How often the training steps' weight gradients are measured for the callbacks. */
   public GradientLogging gradientLogging() {
     return gradientLogging;
@@ -561,8 +583,8 @@ public final class Trainer {
   /**
    * Builds a {@link Trainer}. Defaults: SGD with momentum 0.9 at 0.01, a constant rate, 1 epoch,
    * batches of 64, seed 1, float32, no augmentation (in training or at test time), no callbacks, TF's
-   * default session, evaluation batches of 500, no gradient logging, no weight average (evaluation and exports
-   * use the current weights).
+   * default session, evaluation batches of 500 after every epoch, no gradient logging, no weight average
+   * (evaluation and exports use the current weights).
    */
   public static final class Builder {
     private Optimizer optimizer = Optimizer.sgd(0.01, 0.9);
@@ -579,6 +601,7 @@ public final class Trainer {
     private List<Callback> callbacks = new ArrayList<>();
     private ConfigProto sessionConfig;
     private int evalBatchSize = 500;
+    private int evaluateEvery = 1;
     private Path resumeFrom;
     private Checkpoints resumeNewest;
     private GradientLogging gradientLogging = GradientLogging.OFF;
@@ -691,6 +714,20 @@ public final class Trainer {
     public Builder evalBatchSize(int value) {
       checkArgument(value >= 1, "Trainer.evalBatchSize must be >= 1, got %s", value);
       this.evalBatchSize = value;
+      return this;
+    }
+
+    /**
+     * Evaluate the validation and test splits after every {@code epochs}-th epoch and after the run's last (Keras'
+     * {@code validation_freq}), instead of after every epoch (1, the default). An epoch between evaluations has
+     * NaN validation and test figures in its {@link EpochMetrics}; it cannot be the best epoch, and a rule that
+     * reacts to validation ({@code plateau-cube}) keeps its rate until the next evaluation. Checkpoints are still
+     * written after every epoch. With test-time augmentation or a large validation split an evaluation can cost
+     * as much as several hundred training steps: this buys them back.
+     */
+    public Builder evaluateEvery(int epochs) {
+      checkArgument(epochs >= 1, "Trainer.evaluateEvery must be >= 1 (1: after every epoch), got %s", epochs);
+      this.evaluateEvery = epochs;
       return this;
     }
 

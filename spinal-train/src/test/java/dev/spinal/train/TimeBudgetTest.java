@@ -54,6 +54,27 @@ class TimeBudgetTest {
     assertThat(plan.describe()).startsWith("time budget 40s: ").contains(plan.steps() + " steps");
   }
 
+  /** Evaluating every third epoch, the plan counts only the evaluations the run will make: the last and every third. */
+  @Test
+  void evaluatingLessOftenThePlanCountsOnlyTheEvaluationsMade() {
+    DatasetSplits data = Runs.loadData("fashion-mnist", null, 1000, 3);
+    Trainer trainer = Trainer.builder().optimizer(Optimizer.adam(0.001)).batchSize(50).seed(3).evaluateEvery(3)
+        .build();
+    long evaluated = data.validation().size() + data.test().size();
+    TimeBudget.Plan plan = TimeBudget.plan(Duration.ofSeconds(40), TestModels.pixelsProgressive(), trainer,
+        data.train(), evaluated);
+
+    assertThat(plan.evaluations()).isEqualTo((plan.epochs() + 2) / 3);
+    double available = 40 * (1 - TimeBudget.MARGIN_PERCENT / 100.0);
+    assertThat(plan.plannedSeconds()).isCloseTo(plan.setupSeconds() + plan.steps() * plan.secondsPerStep()
+        + plan.evaluations() * plan.secondsPerEvaluation(), within(1e-9)).isLessThanOrEqualTo(available + 1e-9);
+    long more = plan.steps() + 1;
+    int moreEvaluations = ((int) Math.ceil((double) more / plan.batchesPerEpoch()) + 2) / 3;
+    assertThat(plan.setupSeconds() + more * plan.secondsPerStep() + moreEvaluations * plan.secondsPerEvaluation())
+        .as("one more step does not fit").isGreaterThan(available);
+    assertThat(plan.describe()).contains(plan.evaluations() + " evaluated");
+  }
+
   /** A few seconds of steps are not the next hour's speed: the steps are timed for 1 % of the budget at least. */
   @Test
   void theStepsAreTimedForAHundredthOfTheBudgetOverAsManyEpochsAsThatTakes() {
@@ -102,6 +123,7 @@ class TimeBudgetTest {
     assertThat(plan.path("planned_seconds").asDouble()).isCloseTo(plan.path("setup_seconds").asDouble()
         + saved.maxSteps() * plan.path("seconds_per_step").asDouble()
         + saved.epochs() * plan.path("seconds_per_evaluation").asDouble(), within(1e-6));
+    assertThat(plan.path("evaluations").asInt()).as("every epoch evaluated").isEqualTo(saved.epochs());
     assertThat(Files.readString(run.resolve("config.json"))).contains("\"maxSteps\" : " + saved.maxSteps());
   }
 }

@@ -12,7 +12,7 @@ class TrainConfigJsonTest {
   private static TrainConfig config() {
     return Recipe.FASHION_MNIST_VGG5.config().toBuilder().augmentation(AugmentPolicy.CROP_FLIP_ERASE)
         .labelSmoothing(0.1).weightDecay(5e-4).testTimeAugmentation(TestTimeAugmentation.FLIP).weightAverage(0.999)
-        .build();
+        .evaluateEvery(3).build();
   }
 
   @Test
@@ -24,6 +24,7 @@ class TrainConfigJsonTest {
     assertThat(tree.get("weightDecay").asDouble()).isEqualTo(5e-4);
     assertThat(tree.get("testTimeAugmentation").asText()).isEqualTo("flip");
     assertThat(tree.get("weightAverage").asDouble()).isEqualTo(0.999);
+    assertThat(tree.get("evaluateEvery").asInt()).isEqualTo(3);
     TrainConfig back = Checkpoints.JSON.readValue(json, TrainConfig.class);
     assertThat(back).isEqualTo(config());
     assertThat(Runs.trainer(back).build().labelSmoothing()).isEqualTo(0.1);
@@ -31,6 +32,7 @@ class TrainConfigJsonTest {
     assertThat(Runs.trainer(back).build().augmentation()).hasSize(3);
     assertThat(Runs.trainer(back).build().testTimeAugmentation()).isEqualTo(TestTimeAugmentation.FLIP);
     assertThat(Runs.trainer(back).build().weightAverage()).isEqualTo(0.999);
+    assertThat(Runs.trainer(back).build().evaluateEvery()).isEqualTo(3);
   }
 
   @Test
@@ -41,6 +43,7 @@ class TrainConfigJsonTest {
     json.remove("weightDecay");
     json.remove("testTimeAugmentation");
     json.remove("weightAverage");
+    json.remove("evaluateEvery");
     json.put("augment", true);
     TrainConfig old = Checkpoints.JSON.treeToValue(json, TrainConfig.class);
     assertThat(old.augmentation()).isEqualTo(AugmentPolicy.PAPER);
@@ -48,6 +51,7 @@ class TrainConfigJsonTest {
     assertThat(old.weightDecay()).isZero();
     assertThat(old.testTimeAugmentation()).isEqualTo(TestTimeAugmentation.NONE);
     assertThat(old.weightAverage()).isZero();
+    assertThat(old.evaluateEvery()).as("evaluated after every epoch").isEqualTo(1);
     json.put("augment", false);
     assertThat(Checkpoints.JSON.treeToValue(json, TrainConfig.class).augmentation()).isEqualTo(AugmentPolicy.NONE);
   }
@@ -60,6 +64,8 @@ class TrainConfigJsonTest {
         .hasMessage("--weight-decay must be in [0, 1), got -0.1");
     assertThatThrownBy(() -> config().toBuilder().weightAverage(1).build())
         .hasMessage("--ema must be in (0, 1) (0.999 is usual) or 0 for none, got 1.0");
+    assertThatThrownBy(() -> config().toBuilder().evaluateEvery(0).build())
+        .hasMessage("--eval-every must be >= 1 (1: after every epoch), got 0");
     assertThatThrownBy(() -> AugmentPolicy.parse("mixup"))
         .hasMessage("unknown augmentation 'mixup'; expected none, paper, crop-flip-erase or crop-flip");
   }

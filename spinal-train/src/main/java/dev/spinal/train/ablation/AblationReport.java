@@ -246,7 +246,9 @@ public record AblationReport(
         (base.labelSmoothing() > 0 ? ", label smoothing " + num(base.labelSmoothing()) : "")
         + (base.weightAverage() > 0 ? ", weight average (EMA) decay " + num(base.weightAverage()) : "")
         + (base.testTimeAugmentation() != TestTimeAugmentation.NONE
-            ? ", test-time augmentation " + base.testTimeAugmentation().cliName() : ""),
+            ? ", test-time augmentation " + base.testTimeAugmentation().cliName() : "")
+        + (base.evaluateEvery() > 1 ? ", evaluated every " + base.evaluateEvery() + " epochs and after the last"
+            : ""),
         base.precision(), base.limit() > 0 ? ", first " + base.limit()
         + " images of each split" : ""));
     md.append("## Test accuracy per head\n\n");

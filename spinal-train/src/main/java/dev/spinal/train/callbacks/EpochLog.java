@@ -30,9 +30,12 @@ public final class EpochLog implements Callback {
     if (m.epoch() % every != 0 && m.epoch() != epochs) {
       return;
     }
-    out.printf("epoch %d/%d: loss %.4f, train %.2f%%, validation %.2f%%, test %.2f%%%s, %.0f img/s%s, %.1f s%n",
-        m.epoch(), epochs, m.trainLoss(), 100 * m.trainAccuracy(), 100 * m.validationAccuracy(),
-        100 * m.testAccuracy(), improved ? " (best validation)" : "", m.imagesPerSecond(),
-        fit.trainsCachedFeatures() ? " (cached features)" : "", m.seconds());
+    String evaluation = m.evaluated()
+        ? String.format("validation %s, test %s%s", EpochMetrics.percent(m.validationAccuracy()),
+            EpochMetrics.percent(m.testAccuracy()), improved ? " (best validation)" : "")
+        : "not evaluated (every " + fit.trainer().evaluateEvery() + " epochs and the last)";
+    out.printf("epoch %d/%d: loss %.4f, train %.2f%%, %s, %.0f img/s%s, %.1f s%n", m.epoch(), epochs, m.trainLoss(),
+        100 * m.trainAccuracy(), evaluation, m.imagesPerSecond(), fit.trainsCachedFeatures() ? " (cached features)"
+        : "", m.seconds());
   }
 }

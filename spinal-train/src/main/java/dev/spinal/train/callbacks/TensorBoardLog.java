@@ -73,12 +73,19 @@ public final class TensorBoardLog implements Callback {
   public void onEpochEnd(FitContext fit, EpochMetrics m, boolean improved) {
     writer.scalar("train/loss", m.trainLoss(), m.step());
     writer.scalar("train/accuracy", m.trainAccuracy(), m.step());
-    writer.scalar("validation/loss", m.validationLoss(), m.step());
-    writer.scalar("validation/accuracy", m.validationAccuracy(), m.step());
-    writer.scalar("test/accuracy", m.testAccuracy(), m.step());
+    // an epoch that was not evaluated, or a split that is absent, has no point (rather than a NaN one)
+    scalarIfMeasured("validation/loss", m.validationLoss(), m.step());
+    scalarIfMeasured("validation/accuracy", m.validationAccuracy(), m.step());
+    scalarIfMeasured("test/accuracy", m.testAccuracy(), m.step());
     writer.scalar("learning_rate", m.learningRate(), m.step());
     writer.scalar("images_per_second", m.imagesPerSecond(), m.step());
     writer.flush();
+  }
+
+  private void scalarIfMeasured(String tag, double value, long step) {
+    if (!Double.isNaN(value)) {
+      writer.scalar(tag, value, step);
+    }
   }
 
   @Override
