@@ -79,6 +79,20 @@ class EvaluationFrequencyTest {
     assertThat(table).contains("test accuracy at the best validation epoch (" + everySecond.bestEpoch() + ")");
   }
 
+  /** Stopped after an epoch without evaluation and resumed: the checkpoint's NaN figures read back, and the run ends
+   * as the uninterrupted one did. */
+  @Test
+  void aRunStoppedAfterAnEpochWithoutEvaluationResumesToTheSameEnd(@TempDir Path tmp) {
+    Path run = tmp.resolve("run");
+    TrainResult first = Runs.start(config(2), Runs.Options.of(run).withProgress(false).stoppingAfter(1));
+    assertThat(first.history()).singleElement().extracting(EpochMetrics::evaluated).isEqualTo(false);
+    TrainResult resumed = Runs.resume(Runs.Options.of(run).withProgress(false));
+    assertThat(resumed.history()).extracting(EpochMetrics::evaluated).containsExactly(false, true, false, true, true);
+    assertThat(resumed.history().get(0).validationAccuracy()).isNaN();
+    assertThat(resumed.bestEpoch()).isEqualTo(everySecond.bestEpoch());
+    assertThat(resumed.testAccuracy()).isEqualTo(everySecond.testAccuracy());
+  }
+
   /** A step budget that ends the run within an epoch makes that epoch the last, and so evaluated. */
   @Test
   void anEpochCutShortByTheStepBudgetIsEvaluated(@TempDir Path tmp) {
