@@ -64,6 +64,11 @@ final class AblateCommand implements Callable<Integer> {
   @Option(names = "--progress", description = "A progress bar per run (default: one line per epoch).")
   boolean progress;
 
+  @Option(names = "--report-only", description = "Train nothing: write the report of the runs finished so far (give"
+      + " the ablation's own options, as when it was started). To look at a long ablation midway, also while it"
+      + " trains in another process; the report names the runs not finished.")
+  boolean reportOnly;
+
   @Mixin GradientLoggingOptions gradients;
 
   @picocli.CommandLine.ParentCommand SpinalCli parent;
@@ -89,7 +94,7 @@ final class AblateCommand implements Callable<Integer> {
       kinds.add(HeadKind.parse(h));
     }
     var sessionConfig = Devices.sessionConfig(device, parent != null && parent.verbose, System.err);
-    AblationReport report = Ablation.builder(settings.config())
+    Ablation ablation = Ablation.builder(settings.config())
         .heads(kinds)
         .seeds(seeds)
         .out(out)
@@ -97,8 +102,8 @@ final class AblateCommand implements Callable<Integer> {
         .sessionConfig(sessionConfig)
         .gradientLogging(gradients.gradientLogging())
         .equalParameters(equalParameters)
-        .build()
-        .run();
+        .build();
+    AblationReport report = reportOnly ? ablation.writeReport() : ablation.run();
     java.io.PrintWriter stdout = spec.commandLine().getOut();
     stdout.print(summary(report));
     stdout.println("report: " + out.resolve(AblationReport.MARKDOWN_FILE));

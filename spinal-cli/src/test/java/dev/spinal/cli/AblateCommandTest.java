@@ -27,7 +27,7 @@ class AblateCommandTest {
     assertThat(text).contains("Usage: spinal ablate", "--heads=HEAD[,HEAD...]", "--seeds=SEED[,SEED...]",
         "Default: progressive,spinal,dense", "Default: 1,2,3", "--out=DIR", "Paired", "paired t test",
         "Student t quantile for n-1 degrees of freedom", "paper's protocol", "Resumable", "--recipe", "--epochs",
-        "--grad-norms-every", "Recipes (--recipe NAME");
+        "--grad-norms-every", "Recipes (--recipe NAME", "--report-only");
     // the training settings are train's, with their built-in defaults; the per-run head and seed are not
     assertThat(text).contains("Default: recipe's, else 64.").doesNotContain("--head=", "--seed=");
   }
@@ -48,6 +48,19 @@ class AblateCommandTest {
     }
     assertThat(tags(out.resolve("runs/dense-seed3/tensorboard"))).contains("gradient_norm/01_dense_head/layer1");
     assertThat(ImageIO.read(out.resolve("accuracy.png").toFile()).getWidth()).isEqualTo(Plots.ACCURACY_WIDTH);
+
+    // the report again, now with a seed that has not run: nothing trains, the report names what is missing
+    CliTest.Run report = CliTest.run("ablate", "--dataset", "fashion-mnist", "--limit", "300", "--backbone",
+        "flatten", "--width", "8", "--depth", "2", "--epochs", "1", "--batch", "32", "--heads", "progressive,dense",
+        "--seeds", "3,4", "--report-only", "--out", out.toString());
+    assertThat(report.exit()).as(report.err()).isZero();
+    assertThat(report.out()).contains("| progressive |", "report: " + out.resolve("ablation.md"));
+    assertThat(out.resolve("runs/progressive-seed4")).doesNotExist();
+    assertThat(out.resolve("ablation.md")).content().contains("Not finished yet: `progressive-seed4`, `dense-seed4`");
+    CliTest.Run nothing = CliTest.run("ablate", "--dataset", "fashion-mnist", "--report-only", "--out",
+        dir.resolve("none").toString());
+    assertThat(nothing.exit()).isEqualTo(1);
+    assertThat(nothing.err()).contains("holds no finished run of this ablation");
   }
 
   @Test

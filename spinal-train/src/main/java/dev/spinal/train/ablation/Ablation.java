@@ -25,6 +25,7 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -212,9 +213,28 @@ public final class Ablation {
       Runs.start(r.config(), options, data);
       log.println(progressSoFar.ran(System.nanoTime() - start));
     }
+    return writeReport();
+  }
+
+  /**
+   * Writes the report of the runs finished so far into the output folder and trains nothing: to look at a long
+   * ablation midway, also while another process trains it (each file a run writes, and each report file, is
+   * written whole, then renamed). A partial report names the runs not finished.
+   *
+   * @throws IllegalArgumentException when no run has finished, or a run folder holds a run of another configuration
+   */
+  public AblationReport writeReport() {
+    for (Run r : plan()) {
+      checkSameConfig(r);
+    }
     AblationReport report = report();
+    checkArgument(!report.runs().isEmpty(), "%s holds no finished run of this ablation: start it (without"
+        + " --report-only), or give the folder and options it was started with", out.resolve("runs"));
     report.write(out);
-    log.printf("ablation: report in %s (ablation.md, ablation.json, accuracy.png, validation-curves.png)%n", out);
+    int missing = report.runsNotFinished().size();
+    log.printf("ablation: report in %s (ablation.md, ablation.json, accuracy.png, validation-curves.png)%s%n", out,
+        missing == 0 ? "" : String.format(Locale.ROOT, "; partial: %d of %d runs not finished", missing,
+            plan().size()));
     return report;
   }
 
@@ -233,16 +253,16 @@ public final class Ablation {
       trained++;
       nanos += runNanos;
       long left = toTrain - trained;
-      String line = String.format(java.util.Locale.ROOT, "ablation: %d of %d runs to train done in %s", trained,
+      String line = String.format(Locale.ROOT, "ablation: %d of %d runs to train done in %s", trained,
           toTrain, minutes(nanos));
-      return left <= 0 ? line : line + String.format(java.util.Locale.ROOT, "; about %s left (%d %s at their"
+      return left <= 0 ? line : line + String.format(Locale.ROOT, "; about %s left (%d %s at their"
           + " mean so far)", minutes(nanos / trained * left), left, left == 1 ? "run" : "runs");
     }
 
     private static String minutes(long nanos) {
       double m = nanos / 60e9;
-      return m < 1 ? String.format(java.util.Locale.ROOT, "%.0f s", nanos / 1e9)
-          : String.format(java.util.Locale.ROOT, "%.1f min", m);
+      return m < 1 ? String.format(Locale.ROOT, "%.0f s", nanos / 1e9)
+          : String.format(Locale.ROOT, "%.1f min", m);
     }
   }
 

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.Collectors;
 
 /**
  * What an {@link Ablation} found, from its runs' {@code result.json} and {@code ablation-run.json}: one row
@@ -225,6 +226,23 @@ public record AblationReport(
         1 - (1 - level) / 2);
   }
 
+  /**
+   * The planned runs that have no finished result yet ({@code HEAD-seedSEED}, in the order they train): the report
+   * is partial while there are any. Empty when every head finished every seed.
+   */
+  @JsonProperty("runs_not_finished")
+  public List<String> runsNotFinished() {
+    List<String> missing = new ArrayList<>();
+    for (long seed : seeds) {
+      for (String head : heads) {
+        if (runs.stream().noneMatch(r -> r.head().equals(head) && r.seed() == seed)) {
+          missing.add(head + "-seed" + seed);
+        }
+      }
+    }
+    return missing;
+  }
+
   /** The Markdown report. */
   public String markdown() {
     StringBuilder md = new StringBuilder();
@@ -235,6 +253,13 @@ public record AblationReport(
         + " same validation split, the same batches in the same order with the same augmentation, from the same"
         + " backbone initialization (checked below from what each run's trainer saw).%n%n", heads.size(),
         seeds.size(), joinSeeds(seeds)));
+    List<String> missing = runsNotFinished();
+    if (!missing.isEmpty()) {
+      md.append(String.format(Locale.ROOT, "**Partial report: %d of %d runs finished.** Not finished yet: %s. The"
+          + " figures below are over the finished runs only; run the same `spinal ablate` command again to train the"
+          + " rest.%n%n", runs.size(), runs.size() + missing.size(), missing.stream().map(m -> "`" + m + "`")
+          .collect(Collectors.joining(", "))));
+    }
     md.append(String.format(Locale.ROOT, "Settings of every run: head width %s, depth %d, dropout %s, batch norm %s;"
         + " %s at lr %s%s%s, batch %d, %d epochs%s, schedule %s, augmentation %s%s, precision %s%s.%n%n", widthText(),
         base.depth(), num(base.dropout()), base.batchNorm() ? "on" : "off",
@@ -412,8 +437,10 @@ public record AblationReport(
     }
     String data = base.dataset() != null ? base.dataset() : Path.of(base.data()).getFileName().toString();
     if (!bars.isEmpty()) {
-      Plots.accuracyByHead(String.format(Locale.ROOT, "%s, %s backbone: test accuracy per head (%d seeds)", data,
-          base.backbone(), seeds.size()), bars, out.resolve(ACCURACY_PNG));
+      String of = runsNotFinished().isEmpty() ? seeds.size() + " seeds"
+          : "partial: " + runs.size() + " of " + (runs.size() + runsNotFinished().size()) + " runs";
+      Plots.accuracyByHead(String.format(Locale.ROOT, "%s, %s backbone: test accuracy per head (%s)", data,
+          base.backbone(), of), bars, out.resolve(ACCURACY_PNG));
     }
     Map<String, Map<String, List<EpochMetrics>>> curves = new LinkedHashMap<>();
     for (RunRow r : runs) {

@@ -275,6 +275,42 @@ class AblationTest {
         + " their mean so far\\)").containsPattern("ablation: 2 of 2 runs to train done in \\d+ s\n");
   }
 
+  /** Midway through a long ablation: the report of the runs finished so far, saying which are not, training nothing. */
+  @Test
+  void aReportMidwayCoversTheFinishedRunsAndNamesTheOthers() throws Exception {
+    assertThat(report.runsNotFinished()).isEmpty();
+    assertThat(report.markdown()).doesNotContain("Partial report");
+    Path midway = dir.resolve("midway");
+    copyTree(out, midway);
+    deleteTree(midway.resolve("runs/dense-seed2"));
+    Files.delete(midway.resolve("runs/progressive-seed2/result.json")); // killed in its last epoch, say
+
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    AblationReport partial;
+    try (PrintStream log = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+      partial = ablation(midway, log).writeReport();
+    }
+    assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("partial: 2 of 4 runs not finished")
+        .doesNotContain("training");
+    assertThat(midway.resolve("runs/dense-seed2")).as("nothing trained").doesNotExist();
+    assertThat(midway.resolve("runs/progressive-seed2/result.json")).doesNotExist();
+    assertThat(partial.runsNotFinished()).containsExactly("progressive-seed2", "dense-seed2");
+    JsonNode json = JSON.readTree(midway.resolve(AblationReport.JSON_FILE).toFile());
+    assertThat(json.get("runs")).hasSize(2);
+    assertThat(json.get("runs_not_finished")).extracting(JsonNode::asText)
+        .containsExactly("progressive-seed2", "dense-seed2");
+    assertThat(json.get("results").get(0).get("test_accuracy").get("mean").asDouble()).as("seed 1 alone")
+        .isEqualTo(result("progressive-seed1").get("testAccuracy").asDouble());
+    assertThat(Files.readString(midway.resolve(AblationReport.MARKDOWN_FILE))).contains("**Partial report: 2 of 4"
+        + " runs finished.** Not finished yet: `progressive-seed2`, `dense-seed2`.");
+    assertThat(midway.resolve(AblationReport.ACCURACY_PNG)).exists();
+
+    Path empty = dir.resolve("never-started");
+    assertThatThrownBy(() -> ablation(empty, System.err).writeReport()).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(empty.resolve("runs") + " holds no finished run of this ablation: start it (without"
+            + " --report-only), or give the folder and options it was started with");
+  }
+
   @Test
   void aFolderOfAnotherAblationIsRefusedNamingTheDifference() throws Exception {
     Path other = dir.resolve("other");
