@@ -146,7 +146,12 @@ public final class Runs {
     auditBackbone(config);
   }
 
-  /** Starts a new run in {@code options.runDir()} (which must not hold a run already). */
+  /**
+   * Starts a new run in {@code options.runDir()} (which must not hold a run already). While it trains the folder is
+   * this process's alone ({@link RunFolderLock}).
+   *
+   * @throws RunFolderLock.RunFolderBusyException when another process trains in the folder: nothing is written
+   */
   public static TrainResult start(TrainConfig config, Options options) {
     if (config.features() != null) {
       checkFeaturesRun(config); // before the features are read: that may take a while
@@ -157,7 +162,7 @@ public final class Runs {
     checkNoRunIn(options.runDir());
     // data first: a source that fails to load leaves no config.json that would pass for a run to resume
     DatasetSplits data = loadData(config);
-    return startPlanned(config, options, data);
+    return startLocked(config, options, data);
   }
 
   /**
@@ -167,7 +172,20 @@ public final class Runs {
    */
   public static TrainResult start(TrainConfig config, Options options, DatasetSplits data) {
     check(config);
-    return startPlanned(config, options, data);
+    return startLocked(config, options, data);
+  }
+
+  /** {@link #startPlanned} with the run folder locked for this process ({@link RunFolderLock}). */
+  private static TrainResult startLocked(TrainConfig config, Options options, DatasetSplits data) {
+    try (RunFolderLock lock = lock(options)) {
+      checkNoRunIn(options.runDir()); // again: another process may have started one since
+      return startPlanned(config, options, data);
+    }
+  }
+
+  /** The run folder, for this process alone while it trains there. */
+  private static RunFolderLock lock(Options options) {
+    return RunFolderLock.acquire(options.runDir(), "training");
   }
 
   /** Plans the run when the options give a time budget, writes its config.json, and runs it. */
@@ -221,9 +239,12 @@ public final class Runs {
     check(config);
     checkNoRunIn(options.runDir());
     Model model = model(config, features);
-    writeConfig(config, options.runDir());
-    writeJson(options.runDir().resolve(FEATURES_FILE), featuresMetadata(features));
-    return runOnFeatures(config, options, model, features, null);
+    try (RunFolderLock lock = lock(options)) {
+      checkNoRunIn(options.runDir()); // again: another process may have started one since
+      writeConfig(config, options.runDir());
+      writeJson(options.runDir().resolve(FEATURES_FILE), featuresMetadata(features));
+      return runOnFeatures(config, options, model, features, null);
+    }
   }
 
   private static void checkNoRunIn(Path runDir) {
@@ -244,10 +265,17 @@ public final class Runs {
    *
    * @throws CheckpointException when the run has checkpoints but none is usable: nothing is trained, nothing
    *     overwritten
+   * @throws RunFolderLock.RunFolderBusyException when another process trains in the folder: nothing is touched
    */
   public static TrainResult resume(Options options) {
     TrainConfig config = readConfig(options.runDir()).orElseThrow(() -> new IllegalArgumentException(
         "nothing to resume: " + options.runDir().resolve("config.json") + " does not exist"));
+    try (RunFolderLock lock = lock(options)) {
+      return resumeLocked(config, options);
+    }
+  }
+
+  private static TrainResult resumeLocked(TrainConfig config, Options options) {
     Checkpoints checkpoints = new Checkpoints(options.runDir(), config.keepCheckpoints());
     try {
       checkpoints.cleanUp();

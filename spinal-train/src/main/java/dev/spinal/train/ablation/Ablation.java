@@ -12,6 +12,7 @@ import dev.spinal.core.heads.HeadSpec;
 import dev.spinal.datasets.DatasetSplits;
 import dev.spinal.train.Checkpoints;
 import dev.spinal.train.GradientLogging;
+import dev.spinal.train.RunFolderLock;
 import dev.spinal.train.Runs;
 import dev.spinal.train.TrainConfig;
 import dev.spinal.train.TrainResult;
@@ -165,12 +166,20 @@ public final class Ablation {
    * {@code validation-curves.png} and each run's {@code curves.png}.
    *
    * @throws IllegalArgumentException when a run folder holds a run of another configuration
+   * @throws RunFolderLock.RunFolderBusyException when another process runs an ablation in the folder
    */
   public AblationReport run() {
     List<Run> plan = plan();
     for (Run r : plan) {
       checkSameConfig(r);
     }
+    // a second ablation in the folder would train the same unfinished runs at the same time
+    try (RunFolderLock lock = RunFolderLock.acquire(out, "an ablation")) {
+      return runLocked(plan);
+    }
+  }
+
+  private AblationReport runLocked(List<Run> plan) {
     try {
       Files.createDirectories(out.resolve("runs"));
     } catch (IOException e) {
