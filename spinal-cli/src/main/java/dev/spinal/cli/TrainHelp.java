@@ -51,6 +51,7 @@ public final class TrainHelp extends ListResourceBundle {
         {"default.weight-decay", String.valueOf(d.weightDecay())},
         {"default.ema", String.valueOf(d.weightAverage())},
         {"default.eval-every", String.valueOf(d.evaluateEvery())},
+        {"default.early-stopping", String.valueOf(d.earlyStopping())},
         {"default.keep", String.valueOf(d.keepCheckpoints())},
         {"default.fine-tune", String.valueOf(d.fineTune())},
         {"default.fine-tune-batch-norm", String.valueOf(d.fineTuneBatchNorm())},

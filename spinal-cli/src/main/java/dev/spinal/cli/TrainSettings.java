@@ -103,6 +103,11 @@ final class TrainSettings {
       + " training steps; with --time-budget the saved time goes to more steps. Default: recipe's, else"
       + " ${bundle:default.eval-every}.")
   Integer evalEvery;
+  @Option(names = "--early-stopping", paramLabel = "PATIENCE", description = "End the run when validation accuracy"
+      + " has not improved for PATIENCE evaluations in a row (epochs, or those of --eval-every); the run counts as"
+      + " finished and its result is the best epoch's, as always. 0: never. Default: recipe's, else"
+      + " ${bundle:default.early-stopping}.")
+  Integer earlyStopping;
   @Option(names = "--weight-decay", paramLabel = "WD", description = "Decoupled weight decay (AdamW / SGDW) on"
       + " the conv and dense kernels: after each step they shrink by lr x WD, in [0, 1). Default: recipe's, else"
       + " ${bundle:default.weight-decay}.")
@@ -304,6 +309,9 @@ final class TrainSettings {
     }
     if (evalEvery != null) {
       b.evaluateEvery(evalEvery);
+    }
+    if (earlyStopping != null) {
+      b.earlyStopping(earlyStopping);
     }
     if (weightDecay != null) {
       b.weightDecay(weightDecay);

@@ -148,6 +148,8 @@ class UsageErrorsTest {
   void evaluationFrequencyIsTakenAndZeroNamesTheFlag() {
     assertThat(parsedTrain("--eval-every", "3").config().evaluateEvery()).isEqualTo(3);
     assertThat(parsedTrain().config().evaluateEvery()).as("after every epoch").isEqualTo(1);
+    assertThat(parsedTrain("--early-stopping", "5").config().earlyStopping()).isEqualTo(5);
+    assertThat(parsedTrain().config().earlyStopping()).as("never").isZero();
     CliTest.Run r = CliTest.run("train", "--recipe", "fashion-mnist-vgg5", "--eval-every", "0", "--out",
         "/tmp/never");
     assertThat(r.exit()).isEqualTo(1);

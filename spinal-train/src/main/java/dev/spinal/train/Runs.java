@@ -468,6 +468,7 @@ public final class Runs {
         .weightAverage(config.weightAverage())
         .testTimeAugmentation(config.testTimeAugmentation())
         .evaluateEvery(config.evaluateEvery())
+        .earlyStopping(config.earlyStopping())
         .schedule(config.parsedSchedule())
         .epochs(config.epochs())
         .maxSteps(config.maxSteps())

@@ -22,7 +22,8 @@ public final class SummaryTable {
     sb.append(String.format("paper's protocol, best test accuracy over all epochs (selects on test): %.2f%%%n",
         100 * result.paperProtocolTestAccuracy()));
     sb.append(String.format("total time %.0f s%s%n", result.seconds(),
-        result.stoppedEarly() ? " (stopped early)" : ""));
+        result.stoppedEarly() ? " (stopped early)" : result.earlyStopped() ? " (ended by early stopping after epoch "
+            + result.history().size() + ")" : ""));
     return sb.toString();
   }
 }

@@ -58,6 +58,7 @@ public final class TrainConfig {
   private final double weightAverage;
   private final TestTimeAugmentation testTimeAugmentation;
   private final int evaluateEvery;
+  private final int earlyStopping;
   private final double weightDecay;
   private final int keepCheckpoints;
   private final boolean fineTune;
@@ -99,6 +100,7 @@ public final class TrainConfig {
     this.weightAverage = b.weightAverage;
     this.testTimeAugmentation = b.testTimeAugmentation;
     this.evaluateEvery = b.evaluateEvery;
+    this.earlyStopping = b.earlyStopping;
     this.weightDecay = b.weightDecay;
     this.keepCheckpoints = b.keepCheckpoints;
     this.fineTune = b.fineTune;
@@ -147,6 +149,7 @@ public final class TrainConfig {
     b.weightAverage = weightAverage;
     b.testTimeAugmentation = testTimeAugmentation;
     b.evaluateEvery = evaluateEvery;
+    b.earlyStopping = earlyStopping;
     b.weightDecay = weightDecay;
     b.keepCheckpoints = keepCheckpoints;
     b.fineTune = fineTune;
@@ -343,6 +346,11 @@ public final class TrainConfig {
     return evaluateEvery;
   }
 
+  /** Early stopping's patience, in evaluations without improvement ({@link Trainer.Builder#earlyStopping}); 0: none. */
+  public int earlyStopping() {
+    return earlyStopping;
+  }
+
   /** Decoupled weight decay on the kernels ({@link Optimizer#withWeightDecay}); 0: none. */
   public double weightDecay() {
     return weightDecay;
@@ -439,6 +447,7 @@ public final class TrainConfig {
         && Double.compare(weightAverage, c.weightAverage) == 0
         && testTimeAugmentation == c.testTimeAugmentation
         && evaluateEvery == c.evaluateEvery
+        && earlyStopping == c.earlyStopping
         && Double.compare(weightDecay, c.weightDecay) == 0
         && keepCheckpoints == c.keepCheckpoints
         && fineTune == c.fineTune
@@ -449,7 +458,7 @@ public final class TrainConfig {
 
   @Override
   public int hashCode() {
-    return Objects.hash(recipe, dataset, dataPath, limit, data, imageHeight, imageWidth, channels, validationFraction, testFraction, splitSeed, verifyChecksums, skipBadFiles, features, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augmentation, labelSmoothing, weightAverage, testTimeAugmentation, evaluateEvery, weightDecay, keepCheckpoints, fineTune, fineTuneBatchNorm, precision, savedModelTrust);
+    return Objects.hash(recipe, dataset, dataPath, limit, data, imageHeight, imageWidth, channels, validationFraction, testFraction, splitSeed, verifyChecksums, skipBadFiles, features, backbone, head, width, depth, dropout, batchNorm, optimizer, learningRate, momentum, batchSize, epochs, maxSteps, schedule, seed, augmentation, labelSmoothing, weightAverage, testTimeAugmentation, evaluateEvery, earlyStopping, weightDecay, keepCheckpoints, fineTune, fineTuneBatchNorm, precision, savedModelTrust);
   }
 
   @Override
@@ -488,6 +497,7 @@ public final class TrainConfig {
         + ", weightAverage=" + weightAverage
         + ", testTimeAugmentation=" + testTimeAugmentation.cliName()
         + ", evaluateEvery=" + evaluateEvery
+        + ", earlyStopping=" + earlyStopping
         + ", weightDecay=" + weightDecay
         + ", keepCheckpoints=" + keepCheckpoints
         + ", fineTune=" + fineTune
@@ -500,8 +510,8 @@ public final class TrainConfig {
   /**
    * Builds a {@link TrainConfig}. Defaults: backbone vgg5, progressive head of width 64 and depth 4,
    * dropout 0.2, no batch norm, Adam at 0.001 (momentum 0.9 for SGD), batches of 64, 10 epochs, a
-   * constant rate, seed 1, no augmentation (in training or at test time), evaluation after every epoch, 3 checkpoints
-   * kept, no fine-tuning, float32; data splits: 10 %
+   * constant rate, seed 1, no augmentation (in training or at test time), evaluation after every epoch, no early
+   * stopping, 3 checkpoints kept, no fine-tuning, float32; data splits: 10 %
    * validation, 20 % test (where the data has none), seeded by the run's seed; registry checksums verified. A
    * registry dataset or a user's own data is required.
    */
@@ -540,6 +550,7 @@ public final class TrainConfig {
     private double weightAverage;
     private TestTimeAugmentation testTimeAugmentation = TestTimeAugmentation.NONE;
     private int evaluateEvery = 1;
+    private int earlyStopping;
     private double weightDecay;
     private int keepCheckpoints = 3;
     private boolean fineTune = false;
@@ -748,6 +759,12 @@ public final class TrainConfig {
       return this;
     }
 
+    /** End the run after this many evaluations without a better validation accuracy; 0 (the default): never. */
+    public Builder earlyStopping(int value) {
+      this.earlyStopping = value;
+      return this;
+    }
+
     /** Decoupled weight decay on the kernels, in [0, 1); 0: none. */
     public Builder weightDecay(double value) {
       this.weightDecay = value;
@@ -832,6 +849,7 @@ public final class TrainConfig {
       checkArgument(batchSize >= 1, "--batch must be >= 1, got %s", batchSize);
       checkArgument(epochs >= 1, "--epochs must be >= 1, got %s", epochs);
       checkArgument(evaluateEvery >= 1, "--eval-every must be >= 1 (1: after every epoch), got %s", evaluateEvery);
+      checkArgument(earlyStopping >= 0, "--early-stopping must be >= 0 (0: none), got %s", earlyStopping);
       checkArgument(maxSteps >= 0, "--max-steps must be >= 0 (0 = no budget), got %s", maxSteps);
       checkArgument(keepCheckpoints >= 1, "--keep must be >= 1, got %s", keepCheckpoints);
       checkArgument(fineTune || !fineTuneBatchNorm, "--fine-tune-batch-norm trains the backbone's batch norm while"

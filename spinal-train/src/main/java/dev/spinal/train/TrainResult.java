@@ -11,7 +11,10 @@ import java.util.List;
  * @param paperProtocolTestAccuracy best test accuracy over all epochs (the paper's scripts' protocol,
  *     which selects on the test set; reported for comparison with the paper's table only)
  * @param exportDir the SavedModel written, or null
- * @param stoppedEarly true when Ctrl-C ended the run before its last epoch
+ * @param stoppedEarly true when Ctrl-C (or another stop request) ended the run before its last epoch: unfinished,
+ *     {@code --resume} continues it
+ * @param earlyStopped true when early stopping ended the run before its last epoch ({@link
+ *     Trainer.Builder#earlyStopping}): finished, there is nothing to resume
  */
 public record TrainResult(
     int bestEpoch,
@@ -21,4 +24,5 @@ public record TrainResult(
     List<EpochMetrics> history,
     Path exportDir,
     double seconds,
-    boolean stoppedEarly) {}
+    boolean stoppedEarly,
+    boolean earlyStopped) {}

@@ -19,6 +19,7 @@ import dev.spinal.train.callbacks.Callback;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +67,7 @@ public final class Trainer {
   private final ConfigProto sessionConfig;
   private final int evalBatchSize;
   private final int evaluateEvery;
+  private final int earlyStopping;
   private final Path resumeFrom;
   private final Checkpoints resumeNewest;
   private final GradientLogging gradientLogging;
@@ -86,6 +88,7 @@ public final class Trainer {
     this.sessionConfig = b.sessionConfig;
     this.evalBatchSize = b.evalBatchSize;
     this.evaluateEvery = b.evaluateEvery;
+    this.earlyStopping = b.earlyStopping;
     this.resumeFrom = b.resumeFrom;
     this.resumeNewest = b.resumeNewest;
     this.gradientLogging = b.gradientLogging;
@@ -113,6 +116,7 @@ public final class Trainer {
     b.sessionConfig = sessionConfig;
     b.evalBatchSize = evalBatchSize;
     b.evaluateEvery = evaluateEvery;
+    b.earlyStopping = earlyStopping;
     b.resumeFrom = resumeFrom;
     b.resumeNewest = resumeNewest;
     b.gradientLogging = gradientLogging;
@@ -314,7 +318,9 @@ public final class Trainer {
     callbacks.forEach(c -> c.onTrainBegin(fit));
     List<EpochMetrics> history = new ArrayList<>(state.history());
     boolean stoppedEarly = false;
-    for (int epoch = state.epochsDone(); epoch < epochs && !budgetSpent(state.step()); epoch++) {
+    // a resumed run that early stopping had ended trains no more (the history says so)
+    for (int epoch = state.epochsDone(); epoch < epochs && !budgetSpent(state.step()) && !patienceRunOut(state);
+        epoch++) {
       EpochOutcome outcome = trainEpoch(fit, train, epoch);
       if (outcome == null) {
         callbacks.forEach(c -> c.onInterrupted(fit));
@@ -346,12 +352,20 @@ public final class Trainer {
         break;
       }
     }
-    TrainResult result = result(history, fit.state(), stoppedEarly, started, null);
+    state = fit.state();
+    boolean earlyStopped = !stoppedEarly && patienceRunOut(state) && state.epochsDone() < epochs
+        && !budgetSpent(state.step());
+    if (earlyStopped) {
+      log.info(String.format(Locale.ROOT, "early stopping: validation accuracy has not improved on %.2f%% (epoch %d)"
+          + " in %d evaluations; the run ends after epoch %d of %d", 100 * state.bestValidationAccuracy(),
+          state.bestEpoch(), earlyStopping, state.epochsDone(), epochs));
+    }
+    TrainResult result = result(history, fit.state(), stoppedEarly, earlyStopped, started, null);
     for (Callback c : callbacks) {
       c.onTrainEnd(fit, result);
       if (fit.exportDir() != null && result.exportDir() == null) {
         // an export callback ran: the callbacks after it see where it wrote
-        result = result(history, fit.state(), stoppedEarly, started, fit.exportDir());
+        result = result(history, fit.state(), stoppedEarly, earlyStopped, started, fit.exportDir());
       }
     }
     return result;
@@ -365,6 +379,19 @@ public final class Trainer {
     return epochNumber % evaluateEvery == 0 || epochNumber >= epochs || budgetSpent(step);
   }
 
+  /**
+   * Whether early stopping ({@link Builder#earlyStopping}) ends the run: the last {@code earlyStopping} evaluations
+   * after the best epoch did not improve on it. Read from the history, so a resumed run decides as the uninterrupted
+   * one did.
+   */
+  private boolean patienceRunOut(RunState state) {
+    if (earlyStopping == 0) {
+      return false;
+    }
+    long since = state.history().stream().filter(m -> m.epoch() > state.bestEpoch() && m.evaluated()).count();
+    return state.bestEpoch() > 0 && since >= earlyStopping;
+  }
+
   /** Whether the step budget ({@link Builder#maxSteps}) is used up after {@code step} steps. */
   private boolean budgetSpent(long step) {
     return maxSteps > 0 && step >= maxSteps;
@@ -376,18 +403,18 @@ public final class Trainer {
     return maxSteps > 0 ? Math.min(all, maxSteps) : all;
   }
 
-  private static TrainResult result(List<EpochMetrics> history, RunState state, boolean stoppedEarly, long started,
-      Path export) {
+  private static TrainResult result(List<EpochMetrics> history, RunState state, boolean stoppedEarly,
+      boolean earlyStopped, long started, Path export) {
     double seconds = (System.nanoTime() - started) / 1e9;
     if (history.isEmpty()) {
-      return new TrainResult(0, Double.NaN, Double.NaN, Double.NaN, List.of(), export, seconds, stoppedEarly);
+      return new TrainResult(0, Double.NaN, Double.NaN, Double.NaN, List.of(), export, seconds, stoppedEarly, false);
     }
     EpochMetrics best = history.get(Math.max(state.bestEpoch(), 1) - 1);
     // epochs that were not evaluated ({@link Builder#evaluateEvery}) hold NaN, which max() would return
     double paperProtocol = history.stream().mapToDouble(EpochMetrics::testAccuracy).filter(a -> !Double.isNaN(a))
         .max().orElse(Double.NaN);
     return new TrainResult(best.epoch(), best.validationAccuracy(), best.testAccuracy(), paperProtocol,
-        List.copyOf(history), export, seconds, stoppedEarly);
+        List.copyOf(history), export, seconds, stoppedEarly, earlyStopped);
   }
 
   private record EpochOutcome(double meanLoss, double accuracy, double seconds, double imagesPerSecond,
@@ -570,6 +597,11 @@ public final class Trainer {
     return evalBatchSize;
   }
 
+  /** Early stopping's patience in evaluations ({@link Builder#earlyStopping}); 0: none. */
+  public int earlyStopping() {
+    return earlyStopping;
+  }
+
   /** Evaluates after every this many epochs, and after the last ({@link Builder#evaluateEvery}). */
   public int evaluateEvery() {
     return evaluateEvery;
@@ -583,8 +615,8 @@ public final class Trainer {
   /**
    * Builds a {@link Trainer}. Defaults: SGD with momentum 0.9 at 0.01, a constant rate, 1 epoch,
    * batches of 64, seed 1, float32, no augmentation (in training or at test time), no callbacks, TF's
-   * default session, evaluation batches of 500 after every epoch, no gradient logging, no weight average
-   * (evaluation and exports use the current weights).
+   * default session, evaluation batches of 500 after every epoch, no early stopping, no gradient logging, no weight
+   * average (evaluation and exports use the current weights).
    */
   public static final class Builder {
     private Optimizer optimizer = Optimizer.sgd(0.01, 0.9);
@@ -602,6 +634,7 @@ public final class Trainer {
     private ConfigProto sessionConfig;
     private int evalBatchSize = 500;
     private int evaluateEvery = 1;
+    private int earlyStopping;
     private Path resumeFrom;
     private Checkpoints resumeNewest;
     private GradientLogging gradientLogging = GradientLogging.OFF;
@@ -714,6 +747,19 @@ public final class Trainer {
     public Builder evalBatchSize(int value) {
       checkArgument(value >= 1, "Trainer.evalBatchSize must be >= 1, got %s", value);
       this.evalBatchSize = value;
+      return this;
+    }
+
+    /**
+     * End the run when validation accuracy has not improved on its best for {@code patience} evaluations in a row
+     * (Keras' and Lightning's {@code EarlyStopping}, on validation accuracy, no minimum change): epochs, or every
+     * {@link #evaluateEvery}-th. The run counts as finished ({@link TrainResult#earlyStopped}; {@code --resume}
+     * trains no more) and its result is the best epoch's, as always. A schedule planned over the run's steps (cosine,
+     * one-cycle) is cut where the run ends. 0, the default: none.
+     */
+    public Builder earlyStopping(int patience) {
+      checkArgument(patience >= 0, "Trainer.earlyStopping must be >= 0 (0: none), got %s", patience);
+      this.earlyStopping = patience;
       return this;
     }
 

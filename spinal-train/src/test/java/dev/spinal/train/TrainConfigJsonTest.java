@@ -12,7 +12,7 @@ class TrainConfigJsonTest {
   private static TrainConfig config() {
     return Recipe.FASHION_MNIST_VGG5.config().toBuilder().augmentation(AugmentPolicy.CROP_FLIP_ERASE)
         .labelSmoothing(0.1).weightDecay(5e-4).testTimeAugmentation(TestTimeAugmentation.FLIP).weightAverage(0.999)
-        .evaluateEvery(3).build();
+        .evaluateEvery(3).earlyStopping(4).build();
   }
 
   @Test
@@ -25,6 +25,7 @@ class TrainConfigJsonTest {
     assertThat(tree.get("testTimeAugmentation").asText()).isEqualTo("flip");
     assertThat(tree.get("weightAverage").asDouble()).isEqualTo(0.999);
     assertThat(tree.get("evaluateEvery").asInt()).isEqualTo(3);
+    assertThat(tree.get("earlyStopping").asInt()).isEqualTo(4);
     TrainConfig back = Checkpoints.JSON.readValue(json, TrainConfig.class);
     assertThat(back).isEqualTo(config());
     assertThat(Runs.trainer(back).build().labelSmoothing()).isEqualTo(0.1);
@@ -33,6 +34,7 @@ class TrainConfigJsonTest {
     assertThat(Runs.trainer(back).build().testTimeAugmentation()).isEqualTo(TestTimeAugmentation.FLIP);
     assertThat(Runs.trainer(back).build().weightAverage()).isEqualTo(0.999);
     assertThat(Runs.trainer(back).build().evaluateEvery()).isEqualTo(3);
+    assertThat(Runs.trainer(back).build().earlyStopping()).isEqualTo(4);
   }
 
   @Test
@@ -44,6 +46,7 @@ class TrainConfigJsonTest {
     json.remove("testTimeAugmentation");
     json.remove("weightAverage");
     json.remove("evaluateEvery");
+    json.remove("earlyStopping");
     json.put("augment", true);
     TrainConfig old = Checkpoints.JSON.treeToValue(json, TrainConfig.class);
     assertThat(old.augmentation()).isEqualTo(AugmentPolicy.PAPER);
@@ -52,6 +55,7 @@ class TrainConfigJsonTest {
     assertThat(old.testTimeAugmentation()).isEqualTo(TestTimeAugmentation.NONE);
     assertThat(old.weightAverage()).isZero();
     assertThat(old.evaluateEvery()).as("evaluated after every epoch").isEqualTo(1);
+    assertThat(old.earlyStopping()).as("no early stopping").isZero();
     json.put("augment", false);
     assertThat(Checkpoints.JSON.treeToValue(json, TrainConfig.class).augmentation()).isEqualTo(AugmentPolicy.NONE);
   }

@@ -273,7 +273,9 @@ public record AblationReport(
         + (base.testTimeAugmentation() != TestTimeAugmentation.NONE
             ? ", test-time augmentation " + base.testTimeAugmentation().cliName() : "")
         + (base.evaluateEvery() > 1 ? ", evaluated every " + base.evaluateEvery() + " epochs and after the last"
-            : ""),
+            : "")
+        + (base.earlyStopping() > 0 ? ", early stopping after " + base.earlyStopping() + " evaluations without"
+            + " improvement" : ""),
         base.precision(), base.limit() > 0 ? ", first " + base.limit()
         + " images of each split" : ""));
     md.append("## Test accuracy per head\n\n");
