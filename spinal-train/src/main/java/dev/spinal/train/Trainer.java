@@ -410,7 +410,7 @@ public final class Trainer {
       return new TrainResult(0, Double.NaN, Double.NaN, Double.NaN, List.of(), export, seconds, stoppedEarly, false);
     }
     EpochMetrics best = history.get(Math.max(state.bestEpoch(), 1) - 1);
-    // epochs that were not evaluated ({@link Builder#evaluateEvery}) hold NaN, which max() would return
+    // epochs between evaluations (evaluateEvery) hold NaN, which max() would return
     double paperProtocol = history.stream().mapToDouble(EpochMetrics::testAccuracy).filter(a -> !Double.isNaN(a))
         .max().orElse(Double.NaN);
     return new TrainResult(best.epoch(), best.validationAccuracy(), best.testAccuracy(), paperProtocol,
