@@ -305,8 +305,8 @@ public final class Runs {
     return run(config, options, loadData(config), checkpoints);
   }
 
-  /** Lines of the run's {@code metrics.jsonl} (0 when there is none). */
-  private static long epochsLogged(Path runDir) {
+  /** The epochs a run has trained so far: the lines of its {@code metrics.jsonl} (0 when there is none). */
+  public static long epochsLogged(Path runDir) {
     Path metrics = runDir.resolve("metrics.jsonl");
     try (Stream<String> lines = Files.exists(metrics) ? Files.lines(metrics) : Stream.empty()) {
       return lines.filter(l -> !l.isBlank()).count();

@@ -240,6 +240,12 @@ public final class Ablation {
     checkArgument(!report.runs().isEmpty(), "%s holds no finished run of this ablation: start it (without"
         + " --report-only), or give the folder and options it was started with", out.resolve("runs"));
     report.write(out);
+    for (Run r : plan()) {
+      long trained = Runs.finishedResult(r.dir()).isPresent() ? 0 : Runs.epochsLogged(r.dir());
+      if (trained > 0) {
+        log.printf("ablation: %s not finished: %d of %d epochs trained%n", r.name(), trained, r.config().epochs());
+      }
+    }
     int missing = report.runsNotFinished().size();
     log.printf("ablation: report in %s (ablation.md, ablation.json, accuracy.png, validation-curves.png)%s%n", out,
         missing == 0 ? "" : String.format(Locale.ROOT, "; partial: %d of %d runs not finished", missing,

@@ -290,8 +290,8 @@ class AblationTest {
     try (PrintStream log = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
       partial = ablation(midway, log).writeReport();
     }
-    assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("partial: 2 of 4 runs not finished")
-        .doesNotContain("training");
+    assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("partial: 2 of 4 runs not finished",
+        "ablation: progressive-seed2 not finished: 1 of 1 epochs trained").doesNotContain("training");
     assertThat(midway.resolve("runs/dense-seed2")).as("nothing trained").doesNotExist();
     assertThat(midway.resolve("runs/progressive-seed2/result.json")).doesNotExist();
     assertThat(partial.runsNotFinished()).containsExactly("progressive-seed2", "dense-seed2");
