@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import dev.spinal.core.GraphContext;
@@ -32,7 +34,8 @@ import org.tensorflow.proto.TensorInfo;
  * convolutions, no optimizer ops. {@code assets.extra/classes.txt} holds the class names, one per line, in label order,
  * and {@code assets.extra/spinal.json} how the model was made.
  *
- * <p>A new export takes the next version number; an existing version is never overwritten. The
+ * <p>A new export takes the next version number; an existing version is never overwritten, and exports into one
+ * {@code BASE} at the same time (two trainings, two processes) each get their own version. The
  * export is written to a temporary folder in {@code BASE} ({@link TemporaryFolders}) and renamed into place, so an
  * export stopped half-way (an exception, Ctrl-C, a kill) leaves no version folder; the next export removes the
  * temporary a stopped process left.
@@ -43,6 +46,8 @@ public final class ModelExporter {
   static final String INIT_OP_SIGNATURE = "__saved_model_init_op";
   /** The kind of {@link TemporaryFolders} an export is written into: {@code BASE/.tmp-export-<pid>-<random>}. */
   public static final String TEMPORARY = "tmp-export";
+  /** Versions tried before an export gives up: far more exports than ever finish at the same moment. */
+  private static final int MAX_VERSION_ATTEMPTS = 100;
   private static final Logger log = LoggerFactory.getLogger(ModelExporter.class);
 
   private ModelExporter() {}
@@ -62,7 +67,6 @@ public final class ModelExporter {
       log.info("removed {}, left by an export that was interrupted", stale);
     }
     long version = nextVersion(base);
-    Path target = base.resolve(Long.toString(version));
     Path tmp = TemporaryFolders.create(base, TEMPORARY);
     Files.delete(tmp); // the exporter wants to create the folder itself
     try {
@@ -86,13 +90,12 @@ public final class ModelExporter {
       }
       Path extra = Files.createDirectories(tmp.resolve("assets.extra"));
       Files.write(extra.resolve("classes.txt"), classNames, StandardCharsets.UTF_8);
-      Map<String, Object> meta = new LinkedHashMap<>(metadata);
-      meta.put("version", version);
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-          .writeValue(extra.resolve("spinal.json").toFile(), meta);
-      // ATOMIC_MOVE of a directory fails if the target exists: no version is ever overwritten.
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-      return target;
+      return moveToFreeVersion(tmp, base, version, v -> {
+        Map<String, Object> meta = new LinkedHashMap<>(metadata);
+        meta.put("version", v);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .writeValue(extra.resolve("spinal.json").toFile(), meta);
+      });
     } finally {
       TemporaryFolders.deleteTree(tmp);
     }
@@ -115,6 +118,39 @@ public final class ModelExporter {
     Path tmp = savedModelPb.resolveSibling(".saved_model.pb.tmp");
     Files.write(tmp, b.build().toByteArray());
     Files.move(tmp, savedModelPb, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** Writes what names the version into a finished export (its {@code spinal.json}). */
+  @FunctionalInterface
+  interface VersionStamp {
+    void write(long version) throws IOException;
+  }
+
+  /**
+   * Renames the finished export {@code tmp} to {@code base/version}, or, when another export took that version
+   * while this one was written, to the next free one; {@code stamp} writes the version into the export before each
+   * try. Returns the version folder.
+   */
+  static Path moveToFreeVersion(Path tmp, Path base, long version, VersionStamp stamp) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      stamp.write(version);
+      Path target = base.resolve(Long.toString(version));
+      try {
+        // a directory's ATOMIC_MOVE (rename) fails when the target holds anything: no version is ever overwritten
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        return target;
+      } catch (FileSystemException e) {
+        // rename(2) says ENOTEMPTY, which Java reports as a plain FileSystemException: is the version there?
+        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+          throw e;
+        }
+        if (attempt == MAX_VERSION_ATTEMPTS) {
+          throw new IOException("cannot find a free version in " + base + ": " + attempt + " were taken while this"
+              + " export was written, the last " + target, e);
+        }
+        version = Math.max(version + 1, nextVersion(base));
+      }
+    }
   }
 
   /** 1 + the largest numeric folder name in {@code base} (1 when there is none). */
