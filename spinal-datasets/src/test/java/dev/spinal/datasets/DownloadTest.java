@@ -21,10 +21,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -57,6 +62,14 @@ class DownloadTest {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/ok/", ex -> serve(ex, false));
     server.createContext("/norange/", ex -> serve(ex, true));
+    server.createContext("/slow/", ex -> {
+      try {
+        Thread.sleep(400); // long enough for a second download to start while this one runs
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      serve(ex, false);
+    });
     server.createContext("/err/", ex -> {
       requests.incrementAndGet();
       ex.sendResponseHeaders(500, -1);
@@ -282,21 +295,7 @@ class DownloadTest {
 
   @Test
   void fruitsZipDownloadedExtractedAndLoaded() throws IOException {
-    ByteArrayOutputStream zip = new ByteArrayOutputStream();
-    try (ZipOutputStream z = new ZipOutputStream(zip)) {
-      for (String split : List.of("Training", "Test")) {
-        for (String c : List.of("Kiwi", "Lemon")) {
-          for (int i = 0; i < 3; i++) {
-            z.putNextEntry(new ZipEntry("Fruit-Images-Dataset-master/" + split + "/" + c + "/" + i + "_100.png"));
-            ByteArrayOutputStream png = new ByteArrayOutputStream();
-            javax.imageio.ImageIO.write(dev.spinal.testing.DatasetFixtures.image(100, 100, c.length()), "png", png);
-            z.write(png.toByteArray());
-            z.closeEntry();
-          }
-        }
-      }
-    }
-    files.put("Fruit-Images-Dataset-master.zip", zip.toByteArray());
+    files.put("Fruit-Images-Dataset-master.zip", fruitsZip());
     Path cache = dir.resolve("cache");
     DataOptions o = DataOptions.builder().cacheDir(cache).baseUrl(dropBase + "/drop/").progress(false)
         .retries(3, Duration.ofMillis(5)).validationSize(0).imageSize(10, 10).build();
@@ -311,6 +310,60 @@ class DownloadTest {
     int before = requests.get();
     assertThat(Datasets.load("fruits360", o).info().source()).isEqualTo("cache");
     assertThat(requests.get()).isEqualTo(before);
+  }
+
+  /**
+   * Two loads of a dataset that is not in the cache, started together (two trainings, or threads): one downloads, the
+   * other waits for it and reads the cache; the archive is fetched once and both get the same splits.
+   */
+  @Test
+  void twoLoadsAtOnceDownloadOnceAndBothSucceed() throws Exception {
+    files.put("Fruit-Images-Dataset-master.zip", fruitsZip());
+    Path cache = dir.resolve("cache");
+    DataOptions o = DataOptions.builder().cacheDir(cache).baseUrl(base + "/slow/").progress(false)
+        .retries(1, Duration.ofMillis(5)).validationSize(0).imageSize(10, 10).build();
+    CyclicBarrier together = new CyclicBarrier(2);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<DatasetSplits>> loads = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        loads.add(pool.submit(() -> {
+          together.await();
+          return Datasets.load("fruits360", o);
+        }));
+      }
+      List<String> sources = new ArrayList<>();
+      for (var load : loads) {
+        DatasetSplits s = load.get();
+        assertThat(s.train().countsPerClass()).containsExactly(3, 3);
+        sources.add(s.info().source());
+      }
+      assertThat(sources).containsExactlyInAnyOrder("download", "cache");
+      assertThat(requests.get()).as("the archive fetched once").isEqualTo(1);
+      assertThat(listing(cache.resolve("fruits360"))).containsExactlyInAnyOrder("Fruit-Images-Dataset-master",
+          "Fruit-Images-Dataset-master.zip");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** A Fruits-360 archive as upstream lays it out: Training/ and Test/, two classes of three 100x100 PNGs. */
+  static byte[] fruitsZip() throws IOException {
+    ByteArrayOutputStream zip = new ByteArrayOutputStream();
+    try (ZipOutputStream z = new ZipOutputStream(zip)) {
+      for (String split : List.of("Training", "Test")) {
+        for (String c : List.of("Kiwi", "Lemon")) {
+          for (int i = 0; i < 3; i++) {
+            z.putNextEntry(new ZipEntry("Fruit-Images-Dataset-master/" + split + "/" + c + "/" + i + "_100.png"));
+            ByteArrayOutputStream png = new ByteArrayOutputStream();
+            javax.imageio.ImageIO.write(dev.spinal.testing.DatasetFixtures.image(100, 100, c.length()), "png", png);
+            z.write(png.toByteArray());
+            z.closeEntry();
+          }
+        }
+      }
+    }
+    return zip.toByteArray();
   }
 
   private static byte[] read(Path p) {

@@ -69,14 +69,23 @@ public final class Resolver {
           + (spec.downloads().isEmpty() ? "" : "; or allow downloads (DataOptions.allowDownload(true), "
               + "'spinal data fetch " + spec.id() + "')"));
     }
-    download(spec, options, cacheFolder);
+    try (CacheFolderLock lock = CacheFolderLock.waitFor(cacheFolder, spec.id().toString())) {
+      Optional<Path> meanwhile = findRoot(cacheFolder, spec);
+      if (meanwhile.isPresent()) {
+        return new Resolved(meanwhile.get(), Source.CACHE); // another process fetched it while this one waited
+      }
+      download(spec, options, cacheFolder);
+    }
     return findRoot(cacheFolder, spec).map(r -> new Resolved(r, Source.DOWNLOAD))
         .orElseThrow(() -> new DatasetException(cacheFolder, "downloaded " + spec.id()
             + " but these files are still missing: " + String.join(", ", missingNames(cacheFolder, spec))));
   }
 
-  /** Fetches every remote file of {@code spec} into {@code folder}, extracting archives. */
-  public static void download(DatasetSpec spec, DataOptions options, Path folder) {
+  /**
+   * Fetches every remote file of {@code spec} into {@code folder}, extracting archives. Called with the folder's
+   * {@link CacheFolderLock} held ({@link #resolve}): two at once in one folder would write the same files.
+   */
+  static void download(DatasetSpec spec, DataOptions options, Path folder) {
     Downloader dl = new Downloader(options.downloadAttempts(), options.retryBackoff(), options.progress());
     for (RemoteFile rf : spec.downloads()) {
       Path target = folder.resolve(rf.fileName());
