@@ -32,8 +32,15 @@ spinal_onednn() {
     | sha256sum | cut -c1-16)"
   cache="${SPINAL_CACHE:-$HOME/.cache/spinal}/onednn/$key.env"
   if [ ! -f "$cache" ]; then
-    spinal_onednn_measure "$root" "$cache" || {
-      echo "spinal: could not measure oneDNN on this CPU; TensorFlow's default applies" >&2; return 0; }
+    mkdir -p "$(dirname "$cache")"
+    # one measurement per machine: a second ./spinal started meanwhile waits for it (two at once would share the
+    # cores, measure each other, and write the same temporary file), then reads its result
+    if ! (
+      command -v flock >/dev/null && { flock 9 || exit 1; }
+      [ -f "$cache" ] || spinal_onednn_measure "$root" "$cache"
+    ) 9>"$cache.lock"; then
+      echo "spinal: could not measure oneDNN on this CPU; TensorFlow's default applies" >&2; return 0
+    fi
   fi
   # shellcheck disable=SC1090
   . "$cache"
